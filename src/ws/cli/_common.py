@@ -1,0 +1,69 @@
+"""What every command shares: the global options, the consoles, JSON output.
+
+Kept light: importing this module must not import rich, tomlkit or virtualenv, so that
+`ws --version` and no-op commands stay quick. Consoles are made on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ws.workspace import Workspace
+
+
+@dataclass
+class GlobalOptions:
+    """Set by the top-level callback from `--workspace` and `--verbose`."""
+
+    workspace: Path | None = None
+    verbose: bool = False
+
+
+options = GlobalOptions()
+
+
+def load_workspace() -> Workspace:
+    """The workspace named by `--workspace`/`WS_WORKSPACE`, else the one above the current folder."""
+    from ws.workspace import open_workspace
+
+    return open_workspace(options.workspace, cwd=Path.cwd())
+
+
+def stdout_console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(document: Any) -> None:
+    """Write one JSON document to stdout; with `--json`, nothing else goes there."""
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def print_error(message: str) -> None:
+    """One red `error:` line on stderr; the message is plain text (never read as markup)."""
+    _print_labelled("error:", "bold red", message)
+
+
+def warn(message: str) -> None:
+    _print_labelled("warning:", "yellow", message)
+
+
+def _print_labelled(label: str, style: str, message: str) -> None:
+    from rich.text import Text
+
+    stderr_console().print(Text.assemble((label, style), " ", message), soft_wrap=True)

@@ -1,0 +1,101 @@
+"""The `ws` command: global options, command registration, and the one place errors become exits.
+
+Command modules are imported here (they are thin), but each command imports the core modules it
+needs inside its body, so `ws --version` pays only for Typer.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ws import __version__
+from ws.cli import _common, projects_cmd
+from ws.errors import WsError
+
+app = typer.Typer(
+    name="ws",
+    help="Manage a workspace of Python projects: one virtualenv each, one view of their definitions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+list_app = typer.Typer(
+    help="List the workspace's projects or their definitions.", no_args_is_help=True
+)
+python_app = typer.Typer(
+    help="Find the Python interpreters installed on this machine.", no_args_is_help=True
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"ws {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="WS_WORKSPACE",
+            help="The workspace folder (the one holding ws.toml). Default: found by walking up.",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Say what ws runs; show tracebacks on errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print ws's version and exit."
+        ),
+    ] = False,
+) -> None:
+    _common.options.workspace = workspace
+    _common.options.verbose = verbose
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logging.getLogger("ws").addHandler(handler)
+        logging.getLogger("ws").setLevel(logging.DEBUG)
+
+
+app.command("init")(projects_cmd.init)
+app.command("add")(projects_cmd.add)
+app.command("remove")(projects_cmd.remove)
+list_app.command("projects")(projects_cmd.list_projects)
+app.add_typer(list_app, name="list")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code instead of exiting (tests call this in-process)."""
+    try:
+        # Standalone mode lets Typer render usage errors itself; it ends every run in SystemExit.
+        app(args=argv, prog_name="ws")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except WsError as exc:
+        if _common.options.verbose:
+            import traceback
+
+            traceback.print_exc()
+        _common.print_error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        return 130
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,146 @@
+"""`ws init`, `ws add`, `ws remove`, `ws list projects`: parse, call ws.projects, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ws.cli import _common
+
+if TYPE_CHECKING:
+    from ws.workspace import Project, Workspace
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")
+]
+
+
+def init(
+    path: Annotated[
+        Path, typer.Argument(help="Folder to make a workspace of (created if absent).")
+    ] = Path(),
+    name: Annotated[
+        str | None, typer.Option(help="Workspace name. Default: the folder's name.")
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(help="Default Python request for projects, e.g. 3.12 or '>=3.10'."),
+    ] = None,
+    example: Annotated[
+        bool,
+        typer.Option(help="Also add two example projects, on two Python versions if installed."),
+    ] = False,
+) -> None:
+    """Create a workspace: a commented ws.toml, projects/, .gitignore and a README.
+
+    Refuses a folder that already has a ws.toml and never overwrites an existing file.
+    """
+    from ws.projects import init_workspace
+
+    example_pythons = _example_pythons() if example else None
+    result = init_workspace(path, name=name, python=python, example_pythons=example_pythons)
+    console = _common.stdout_console()
+    console.print(f"Created workspace [bold]{result.root}[/]")
+    for kept in result.kept:
+        console.print(f"  kept existing {kept.relative_to(result.root)}")
+    for added in result.examples:
+        console.print(f"  added example project [bold]{added.name}[/] at {added.path}")
+    console.print("Next: `ws add NAME` to add a project, then `ws sync`.")
+
+
+def add(
+    name: Annotated[str, typer.Argument(help="Project name (PEP 508: letters, digits, - _ .).")],
+    path: Annotated[
+        Path | None,
+        typer.Option(help="Project folder. Default: projects/NAME in the workspace."),
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(help="Python request for the project, e.g. 3.11, '>=3.10,<3.13' or a path."),
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Team that owns the project.")] = None,
+) -> None:
+    """Add a project to ws.toml: register an existing folder as it is, or scaffold a new one.
+
+    A folder with a pyproject.toml is registered untouched; an absent or empty one gets a small
+    working project from the template. Only the new entry is added to ws.toml.
+    """
+    from ws.projects import add_project
+
+    workspace = _common.load_workspace()
+    result = add_project(workspace, name, path=path, python=python, owner=owner)
+    verb = "Scaffolded" if result.scaffolded else "Registered"
+    _common.stdout_console().print(f"{verb} project [bold]{result.name}[/] at {result.path}")
+
+
+def remove(
+    name: Annotated[str, typer.Argument(help="Project to remove from ws.toml.")],
+    delete_env: Annotated[
+        bool, typer.Option("--delete-env", help="Also delete the environment ws built for it.")
+    ] = False,
+) -> None:
+    """Remove a project's entry from ws.toml. Never deletes the project's folder."""
+    from ws.projects import remove_project
+
+    workspace = _common.load_workspace()
+    project = workspace.project(name)
+    deleted = remove_project(workspace, project, delete_env=delete_env)
+    console = _common.stdout_console()
+    console.print(
+        f"Removed [bold]{project.name}[/] from ws.toml; its folder {project.path} is untouched."
+    )
+    if deleted:
+        console.print(f"Deleted its environment {project.venv}")
+
+
+def list_projects(json_output: JsonOption = False) -> None:
+    """List the workspace's projects: path, owner, Python request and environment. Changes nothing."""
+    workspace = _common.load_workspace()
+    rows = [_project_row(workspace, p) for p in workspace.projects]
+    if json_output:
+        _common.print_json({"version": 1, "projects": rows})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{workspace.name} ({workspace.root})", title_justify="left")
+    for column in ("project", "path", "owner", "python"):
+        table.add_column(column)
+    for row in rows:
+        python = row["python"] or "[dim](running ws)[/]"
+        name = (
+            row["name"]
+            if row["problem"] is None
+            else f"{row['name']} [red]({_short(row['problem'])})[/]"
+        )
+        table.add_row(name, row["path"], row["owner"] or "", python)
+    _common.stdout_console().print(table)
+
+
+def _project_row(workspace: Workspace, project: Project) -> dict[str, Any]:
+    return {
+        "name": project.name,
+        "path": project.path,
+        "owner": project.owner,
+        "python": project.python[0] if project.python else None,
+        "python_source": project.python[1] if project.python else None,
+        "problem": project.problem,
+    }
+
+
+def _short(problem: str) -> str:
+    return problem if problem == "missing" else "invalid: " + problem
+
+
+def _example_pythons() -> tuple[str, ...]:
+    """Two different installed minor versions, newest first (the same one twice if only one)."""
+    from ws.pythons import discover_interpreters
+
+    minors = sorted(
+        {i.version_tuple[:2] for i in discover_interpreters() if i.supported}, reverse=True
+    )
+    picked = [f"{major}.{minor}" for major, minor in minors[:2]]
+    if not picked:
+        return ()
+    return tuple(picked) if len(picked) == 2 else (picked[0], picked[0])

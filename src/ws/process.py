@@ -1,0 +1,96 @@
+"""The one subprocess helper: argument lists, no shell, a cleaned environment, a timeout.
+
+Every child runs in its own process group so that a timeout (or Ctrl-C) can end it together with
+whatever it started: uv, a build backend, user code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shlex
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("ws")
+
+# Variables that would make a child interpreter see the wrong packages or the wrong venv.
+# PYTHONPATH leaks ws's own import path into project envs; __PYVENV_LAUNCHER__ (macOS framework
+# builds) makes a venv's python report the base interpreter's sys.executable (as pipx notes).
+_LEAKY_VARIABLES = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "__PYVENV_LAUNCHER__",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+)
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The current environment without variables that point a child at another Python setup."""
+    env = {k: v for k, v in os.environ.items() if k not in _LEAKY_VARIABLES}
+    env["PYTHONUTF8"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a finished (or timed-out) child left behind."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+def run(
+    args: Sequence[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    input_text: str | None = None,
+) -> Completed:
+    """Run a command to completion, capturing its output; kill its whole group on timeout."""
+    argv = tuple(str(a) for a in args)
+    log.debug("run: %s%s", shlex.join(argv), f"  (in {cwd})" if cwd else "")
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=dict(env) if env is not None else clean_env(),
+        stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(input_text, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        out, err = proc.communicate()
+        return Completed(argv, proc.returncode, out, err, timed_out=True)
+    except BaseException:  # Ctrl-C included: never leave the child's group running
+        kill_group(proc)
+        raise
+    return Completed(argv, proc.returncode, out, err)
+
+
+def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """Kill a child started with `start_new_session=True` and everything in its group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()

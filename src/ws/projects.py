@@ -1,0 +1,181 @@
+"""Make a workspace, add and remove its projects: every check first, then the writes.
+
+Each operation validates everything before touching the disk and writes ws.toml last (atomically),
+so bad input changes nothing and a failure half way leaves the old state.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ws import scaffold
+from ws.errors import ConfigError
+from ws.toml_edit import add_project_entry, remove_project_entry
+from ws.workspace import (
+    CONFIG_NAME,
+    Project,
+    Workspace,
+    check_project_name,
+    entry_path,
+    normalize_name,
+    read_toml,
+    relative_to_root,
+)
+
+ENV_MARKER = "ws-env.json"
+EXAMPLE_PROJECTS = (("marketing", "team-marketing"), ("finance", "team-finance"))
+
+
+@dataclass(frozen=True)
+class InitResult:
+    root: Path
+    written: tuple[Path, ...]
+    kept: tuple[Path, ...]
+    examples: tuple[AddResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class AddResult:
+    name: str
+    path: str
+    scaffolded: bool
+
+
+def init_workspace(
+    folder: Path, *, name: str | None, python: str | None, example_pythons: tuple[str, ...] | None
+) -> InitResult:
+    """Render the workspace template into `folder`; with examples, add one project per version."""
+    folder = folder.resolve()
+    config = folder / CONFIG_NAME
+    if config.exists():
+        raise ConfigError(f"{config} already exists; this folder is a workspace already.")
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder} is a file, not a folder; choose another path for `ws init`.")
+    workspace_name = name or folder.name
+    python_line = (
+        f'python = "{python}"                 # default interpreter request'
+        if python
+        else (
+            '# python = "3.12"               # default interpreter request (default: the one running ws)'
+        )
+    )
+    values = {"workspace_name": workspace_name, "python_line": python_line}
+    template = scaffold.template_root() / "workspace"
+    planned = [folder / p.relative_to(template) for p in template.rglob("*") if p.is_file()]
+    kept = tuple(p for p in planned if p.exists())
+    written = tuple(scaffold.render_tree("workspace", folder, values))
+    examples: list[AddResult] = []
+    if example_pythons is not None:
+        from ws.workspace import read_workspace
+
+        for (project, owner), version in zip(EXAMPLE_PROJECTS, example_pythons, strict=False):
+            workspace = read_workspace(folder)
+            examples.append(add_project(workspace, project, path=None, python=version, owner=owner))
+    return InitResult(folder, written, kept, tuple(examples))
+
+
+def add_project(
+    workspace: Workspace, name: str, *, path: Path | None, python: str | None, owner: str | None
+) -> AddResult:
+    """Register an existing project folder, or scaffold a new one, and list it in ws.toml."""
+    normalized = check_project_name(name)
+    config = workspace.config_path
+    if any(p.name == normalized for p in workspace.projects):
+        raise ConfigError(
+            f"{config} already has a project named {normalized!r}; pick another name."
+        )
+    folder = path if path is not None else workspace.root / "projects" / name
+    rel = relative_to_root(workspace.root, folder)
+    folder = entry_path(workspace.root, rel, config)
+    if any(p.root.resolve() == folder for p in workspace.projects):
+        raise ConfigError(f"{config} already lists the folder {rel!r}; nothing to add.")
+    entry = {"path": rel}
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        _check_existing(pyproject, name, normalized)
+        if python:
+            entry["python"] = python
+        add_project_entry(config, entry)
+        return AddResult(normalized, rel, scaffolded=False)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ConfigError(
+            f"{folder} exists but has no pyproject.toml; point --path at an empty or new folder, "
+            "or add a pyproject.toml to register it as it is."
+        )
+    requires, version_file, entry_python = _python_settings(python)
+    if entry_python:
+        entry["python"] = entry_python
+    import_name = normalized.replace("-", "_").replace(".", "_")
+    values = {
+        "name": normalized,
+        "import_name": import_name,
+        "requires_python_line": f'requires-python = "{requires}"' if requires else scaffold.OMIT,
+        "owner_line": f'owner = "{owner}"' if owner else scaffold.OMIT,
+    }
+    extra = {".python-version": version_file + "\n"} if version_file else {}
+    scaffold.render_project_atomically(folder, values, extra)
+    try:
+        add_project_entry(config, entry)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return AddResult(normalized, rel, scaffolded=True)
+
+
+def remove_project(workspace: Workspace, project: Project, *, delete_env: bool) -> bool:
+    """Drop the project's entry (never its folder); delete its env only when asked and ws built it.
+
+    Returns whether an environment was deleted.
+    """
+    env_to_delete = None
+    if delete_env and project.venv.exists():
+        if not (project.venv / ENV_MARKER).is_file():
+            raise ConfigError(
+                f"{project.venv} has no {ENV_MARKER}, so ws did not build it; delete it yourself "
+                "if you are sure, or run `ws remove` without --delete-env."
+            )
+        env_to_delete = project.venv
+    remove_project_entry(workspace.config_path, project.path)
+    if env_to_delete is not None:
+        shutil.rmtree(env_to_delete)
+        return True
+    return False
+
+
+def _check_existing(pyproject: Path, name: str, normalized: str) -> None:
+    meta = read_toml(pyproject)
+    declared = meta.get("project", {}).get("name")
+    if not isinstance(declared, str):
+        raise ConfigError(
+            f'{pyproject} has no [project] name; add `name = "{name}"` under [project].'
+        )
+    if normalize_name(declared) != normalized:
+        raise ConfigError(
+            f"{pyproject} names the project {declared!r}, but you asked for {name!r}; "
+            f"run `ws add {declared}` or change [project] name."
+        )
+
+
+def _python_settings(python: str | None) -> tuple[str | None, str | None, str | None]:
+    """How a `--python` request is recorded in a new project.
+
+    A version (`3.12`, `3.12.1`, `cpython3.12`) becomes `requires-python = ">=3.12"` and a
+    `.python-version`; a range becomes requires-python only; anything else (a path) goes to ws.toml.
+    Returns (requires-python, .python-version contents, ws.toml python).
+    """
+    if not python:
+        return None, None, None
+    from ws.pythons import parse_request
+
+    parse_request(python, "--python")  # rejects what no interpreter could ever match
+    version = re.fullmatch(
+        r"(?:cpython-?|python)?(\d+\.\d+)(\.\d+)?", python.strip(), re.IGNORECASE
+    )
+    if version:
+        return f">={version[1]}", version[1] + (version[2] or ""), None
+    if re.match(r"^\s*[<>=!~]", python):
+        return python.strip(), None, None
+    return None, None, python

@@ -1,0 +1,254 @@
+"""`ws init`, `ws add`, `ws remove`, `ws list projects`, and what each does with bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import tree_snapshot
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, ws) -> Path:  # type: ignore[no-untyped-def]
+    root = tmp_path / "acme"
+    assert ws("init", str(root), "--name", "acme-data").code == 0
+    return root
+
+
+def _write_project(folder: Path, name: str, extra: str = "") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text(f'[project]\nname = "{name}"\nversion = "1"\n{extra}')
+
+
+def test_init_renders_a_commented_workspace(workspace: Path) -> None:
+    text = (workspace / "ws.toml").read_text()
+    assert 'name = "acme-data"' in text and text.startswith("# ws workspace")
+    assert (workspace / "projects").is_dir()
+    assert ".venv/" in (workspace / ".gitignore").read_text()
+    assert ".ws/" in (workspace / ".gitignore").read_text()
+    assert (workspace / "README.md").read_text().startswith("# acme-data")
+
+
+def test_init_refuses_an_existing_workspace(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    before = tree_snapshot(workspace)
+    result = ws("init", str(workspace))
+    assert result.code == 2
+    assert result.err.startswith("error: ") and "ws.toml already exists" in result.err
+    assert tree_snapshot(workspace) == before
+
+
+def test_init_never_overwrites_a_file(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "README.md").write_text("ours\n")
+    result = ws("init", str(tmp_path))
+    assert result.code == 0, result
+    assert (tmp_path / "README.md").read_text() == "ours\n"
+    assert "kept existing README.md" in result.out
+
+
+def test_add_scaffolds_a_project_with_python_and_owner(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    result = ws("add", "Marketing_ETL", "--python", "3.10", "--owner", "team-mkt", cwd=workspace)
+    assert result.code == 0, result
+    folder = workspace / "projects" / "Marketing_ETL"
+    pyproject = (folder / "pyproject.toml").read_text()
+    assert 'name = "marketing-etl"' in pyproject
+    assert 'requires-python = ">=3.10"' in pyproject and 'owner = "team-mkt"' in pyproject
+    assert (folder / ".python-version").read_text() == "3.10\n"
+    assert (folder / "src" / "marketing_etl" / "definitions.py").is_file()
+    assert (folder / "tests").is_dir()
+    assert 'path = "projects/Marketing_ETL"' in (workspace / "ws.toml").read_text()
+    listed = json.loads(ws("list", "projects", "--json", cwd=workspace).out)
+    assert listed["version"] == 1
+    assert listed["projects"][0] | {"python_source": None} == {
+        "name": "marketing-etl",
+        "path": "projects/Marketing_ETL",
+        "owner": "team-mkt",
+        "python": "3.10",
+        "python_source": None,
+        "problem": None,
+    }
+    assert listed["projects"][0]["python_source"] == "projects/Marketing_ETL/.python-version"
+
+
+def test_add_registers_an_existing_folder_untouched(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    folder = workspace / "teams" / "finance"
+    _write_project(folder, "finance", '[tool.ws]\nowner = "team-fin"\n')
+    before = tree_snapshot(folder)
+    result = ws("add", "finance", "--path", str(folder), "--python", "3.9", cwd=workspace)
+    assert result.code == 0, result
+    assert "Registered project finance at teams/finance" in result.out
+    assert tree_snapshot(folder) == before
+    text = (workspace / "ws.toml").read_text()
+    assert 'path = "teams/finance"\npython = "3.9"' in text
+    assert json.loads(ws("list", "projects", "--json").out)["projects"][0]["owner"] == "team-fin"
+
+
+def test_add_from_a_subfolder_finds_the_workspace(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    deep = workspace / "projects"
+    assert ws("add", "ops", cwd=deep).code == 0
+    assert (workspace / "projects" / "ops" / "pyproject.toml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "bad name!"], "is not a valid project name"),
+        (["add", "-leading"], "No such option"),
+        (["add", "trailing-"], "is not a valid project name"),
+        (["add", "web", "--python", "three"], "--python"),
+        (["add", "web", "--path", "/"], "outside the workspace"),
+        (["add", "web", "--path", ".."], "outside the workspace"),
+    ],
+)
+def test_bad_add_changes_nothing(workspace: Path, ws, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    before = tree_snapshot(workspace)
+    result = ws(*args, cwd=workspace)
+    assert result.code == 2, result
+    assert message in result.err
+    assert "Traceback" not in result.err
+    assert tree_snapshot(workspace) == before
+
+
+def test_names_that_normalise_alike_clash(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "Foo_Bar", cwd=workspace).code == 0
+    before = tree_snapshot(workspace)
+    result = ws("add", "foo-bar", cwd=workspace)
+    assert result.code == 2 and "already has a project named 'foo-bar'" in result.err
+    assert tree_snapshot(workspace) == before
+
+
+def test_a_folder_already_listed_is_refused(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "alpha", cwd=workspace).code == 0
+    result = ws("add", "beta", "--path", str(workspace / "projects" / "alpha"), cwd=workspace)
+    assert result.code == 2 and "already lists the folder 'projects/alpha'" in result.err
+
+
+def test_a_symlink_out_of_the_workspace_is_refused(workspace: Path, tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path / "elsewhere"
+    _write_project(outside, "linked")
+    (workspace / "projects" / "linked").symlink_to(outside)
+    result = ws("add", "linked", cwd=workspace)
+    assert result.code == 2 and "outside the workspace" in result.err
+
+
+def test_a_name_that_disagrees_with_the_folder_says_both(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    _write_project(workspace / "projects" / "billing", "invoicing")
+    result = ws("add", "billing", cwd=workspace)
+    assert result.code == 2
+    assert "'invoicing'" in result.err and "'billing'" in result.err
+
+
+def test_a_non_empty_folder_without_pyproject_is_refused(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    folder = workspace / "projects" / "notes"
+    folder.mkdir()
+    (folder / "todo.txt").write_text("x")
+    before = tree_snapshot(workspace)
+    result = ws("add", "notes", cwd=workspace)
+    assert result.code == 2 and "has no pyproject.toml" in result.err
+    assert tree_snapshot(workspace) == before
+
+
+def test_remove_keeps_the_folder_and_deletes_only_a_marked_env(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "alpha", cwd=workspace).code == 0
+    assert ws("add", "beta", cwd=workspace).code == 0
+    venv = workspace / "projects" / "beta" / ".venv"
+    venv.mkdir()
+    result = ws("remove", "beta", "--delete-env", cwd=workspace)
+    assert result.code == 2 and "ws did not build it" in result.err
+    assert (venv).is_dir() and 'projects/beta"' in (workspace / "ws.toml").read_text()
+    (venv / "ws-env.json").write_text("{}")
+    result = ws("remove", "beta", "--delete-env", cwd=workspace)
+    assert result.code == 0, result
+    assert not venv.exists() and (workspace / "projects" / "beta" / "pyproject.toml").exists()
+    assert 'projects/beta"' not in (workspace / "ws.toml").read_text()
+    assert ws("remove", "alpha", cwd=workspace).code == 0
+    assert ws("remove", "alpha", cwd=workspace).code == 2
+
+
+def test_a_missing_folder_is_listed_as_missing(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "gone", cwd=workspace).code == 0
+    assert ws("add", "here", cwd=workspace).code == 0
+    (workspace / "projects" / "gone" / "pyproject.toml").unlink()
+    for p in sorted((workspace / "projects" / "gone").rglob("*"), reverse=True):
+        p.unlink() if p.is_file() else p.rmdir()
+    (workspace / "projects" / "gone").rmdir()
+    result = ws("list", "projects", cwd=workspace)
+    assert result.code == 0, result
+    assert "missing" in result.out and "here" in result.out
+    listed = json.loads(ws("list", "projects", "--json").out)["projects"]
+    assert [(p["name"], p["problem"]) for p in listed] == [("gone", "missing"), ("here", None)]
+
+
+def test_a_toml_syntax_error_names_line_and_column(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "ws.toml").write_text('[workspace]\nname = "x"\npython = 3.12.1\n')
+    result = ws("list", "projects", cwd=workspace)
+    assert result.code == 2
+    assert "ws.toml" in result.err and "line 3, column" in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_an_unknown_key_is_named_with_its_table(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "ws.toml").write_text(
+        '[workspace]\nname = "x"\n\n[[workspace.projects]]\npath = "a"\npyhton = "3.9"\n'
+    )
+    result = ws("list", "projects", cwd=workspace)
+    assert result.code == 2
+    assert "unknown key 'pyhton' in [[workspace.projects]] path = 'a'" in result.err
+
+
+def test_no_workspace_says_how_to_make_one(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    result = ws("list", "projects", cwd=tmp_path)
+    assert result.code == 2
+    assert "no ws.toml found" in result.err and "ws init" in result.err
+
+
+def test_verbose_shows_the_traceback(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    result = ws("--verbose", "list", "projects", cwd=tmp_path)
+    assert result.code == 2 and "Traceback" in result.err and "error: no ws.toml" in result.err
+
+
+def test_workspace_option_and_env_var(
+    workspace: Path, tmp_path: Path, ws, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    assert ws("-w", str(workspace), "add", "alpha", cwd=tmp_path).code == 0
+    monkeypatch.setenv("WS_WORKSPACE", str(workspace))
+    assert (
+        json.loads(ws("list", "projects", "--json", cwd=tmp_path).out)["projects"][0]["name"]
+        == "alpha"
+    )
+    monkeypatch.setenv("WS_WORKSPACE", str(tmp_path))
+    result = ws("list", "projects", cwd=tmp_path)
+    assert result.code == 2 and "has no ws.toml" in result.err
+
+
+def test_every_command_explains_itself(ws) -> None:  # type: ignore[no-untyped-def]
+    for command in (["init"], ["add"], ["remove"], ["list", "projects"]):
+        result = ws(*command, "--help")
+        assert result.code == 0
+        assert "Usage: ws" in result.out and len(result.out.splitlines()) > 5
+
+
+def test_version(ws) -> None:  # type: ignore[no-untyped-def]
+    from ws import __version__
+
+    assert ws("--version").out == f"ws {__version__}\n"
+
+
+def test_python_m_ws_runs_the_cli(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ws", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("ws ")
+    env = {k: v for k, v in os.environ.items() if k != "WS_WORKSPACE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "ws", "list", "projects"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 2 and done.stderr.startswith("error: no ws.toml found")

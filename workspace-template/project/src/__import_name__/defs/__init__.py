@@ -1,0 +1,1 @@
+"""Definitions of {{name}}, one module per topic."""
