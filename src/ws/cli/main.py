@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ws import __version__
-from ws.cli import _common, projects_cmd
+from ws.cli import _common, defs_cmd, projects_cmd, python_cmd
 from ws.errors import WsError
 
 app = typer.Typer(
@@ -74,7 +74,12 @@ app.command("init")(projects_cmd.init)
 app.command("add")(projects_cmd.add)
 app.command("remove")(projects_cmd.remove)
 list_app.command("projects")(projects_cmd.list_projects)
+list_app.command("defs")(defs_cmd.list_defs)
+app.command("check")(defs_cmd.check)
+python_app.command("list")(python_cmd.list_pythons)
+python_app.command("find")(python_cmd.find_python)
 app.add_typer(list_app, name="list")
+app.add_typer(python_app, name="python")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -1,0 +1,370 @@
+"""Host side of the loader shim: start it in a project's environment, ask, time out, parse.
+
+The shim (`ws/_shim/loader.py`) runs as `[env python, "-I", "-X", "utf8", SHIM_PATH]` in the
+project root, in its own process group. Requests go to its stdin; answers come back on its stdout
+pipe, which only the shim writes (it moves user output to stderr at start). Stderr is drained all
+the time so a noisy import never blocks, and its tail explains crashes and timeouts. User-code
+problems never raise: they come back as a `LocationResult` with an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from ws.definitions import Snapshot, SnapshotError
+from ws.process import clean_env, kill_group
+
+log = logging.getLogger("ws")
+
+SHIM_PATH = Path(str(resources.files("ws._shim").joinpath("loader.py")))
+_TAIL_BYTES = 8192
+_TAIL_LINES = 50
+_DUMP_WAIT = 0.5  # seconds a timed-out shim gets to write its stack after SIGUSR1
+
+
+@dataclass(frozen=True)
+class LoadTarget:
+    """Everything needed to load one location."""
+
+    name: str  # project name
+    python: Path  # the environment's interpreter (absolute)
+    root: Path  # project root: the shim's cwd
+    module: str
+    attribute: str | None = None
+    sys_path: tuple[str, ...] = ()  # prepended to sys.path; relative entries are from root
+
+
+@dataclass(frozen=True)
+class LocationResult:
+    """A project's snapshot, or the error that stopped it loading (`{"kind", "message", ...}`)."""
+
+    name: str
+    snapshot: dict[str, Any] | None
+    error: dict[str, str] | None
+    seconds: float = 0.0  # wall time on the host, process start included
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.snapshot is not None
+
+
+def load_location(target: LoadTarget, *, timeout: float = 60.0) -> LocationResult:
+    """Load one location in a fresh process: one request, then EOF."""
+    started = time.perf_counter()
+    with ShimProcess(target) as shim:
+        result = shim.load(timeout=timeout)
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def load_locations(
+    targets: Sequence[LoadTarget],
+    *,
+    jobs: int,
+    timeout: float,
+    on_done: Callable[[LocationResult], None] | None = None,
+) -> list[LocationResult]:
+    """Load many locations in parallel; results in input order, `on_done` called in this thread."""
+    results: dict[int, LocationResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="ws-load") as pool:
+        futures = {pool.submit(load_location, t, timeout=timeout): i for i, t in enumerate(targets)}
+        for future in as_completed(futures):
+            result = future.result()
+            results[futures[future]] = result
+            if on_done is not None:
+                on_done(result)
+    return [results[i] for i in range(len(targets))]
+
+
+class ShimProcess:
+    """A long-lived shim for one location (`ws dev`): start, load (again), ping, stop.
+
+    `on_output` receives each line user code writes (stdout and stderr both arrive on stderr).
+    """
+
+    def __init__(self, target: LoadTarget, *, on_output: Callable[[str], None] | None = None):
+        self.target = target
+        self._on_output = on_output
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: _StderrTail | None = None
+        self._pending = b""
+        self._next_id = 0
+        self._start_error: dict[str, str] | None = None
+
+    def __enter__(self) -> ShimProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        """Start the shim unless it runs; a missing interpreter shows up as `env_missing` on load."""
+        if self.running:
+            return
+        self.stop()
+        t = self.target
+        fix = f"run `ws sync {t.name}`"
+        if not t.python.is_file():
+            message = f"project {t.name} has no environment: {t.python} does not exist; {fix}"
+            self._start_error = {"kind": "env_missing", "message": message}
+            return
+        # -I keeps user site-packages, PYTHONPATH and the shim's own folder out of sys.path; it also
+        # ignores PYTHONUTF8 from clean_env(), hence -X utf8.
+        argv = [str(t.python), "-I", "-X", "utf8", str(SHIM_PATH)]
+        log.debug("load: %s  (in %s)", " ".join(argv), t.root)
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=t.root,
+                env=clean_env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            message = f"project {t.name}: cannot start {t.python} ({exc.strerror or exc}); {fix}"
+            self._start_error = {"kind": "env_missing", "message": message}
+            return
+        assert proc.stderr is not None
+        self._proc = proc
+        self._stderr = _StderrTail(proc.stderr, self._on_output)
+        self._start_error = None
+
+    def load(self, *, timeout: float = 60.0) -> LocationResult:
+        """Import the target's module in the shim (freshly, if loaded before) and read its snapshot."""
+        t = self.target
+        self.start()
+        request = {
+            "op": "load",
+            "name": t.name,
+            "module": t.module,
+            "attribute": t.attribute,
+            "sys_path": list(t.sys_path),
+        }
+        started = time.perf_counter()
+        answer = self._ask(request, timeout)
+        seconds = time.perf_counter() - started
+        if "error" in answer:
+            return LocationResult(t.name, None, answer["error"], seconds)
+        snapshot = answer.get("snapshot")
+        try:
+            if not isinstance(snapshot, dict):
+                raise SnapshotError(f"the answer holds no snapshot: {answer!r:.200}")
+            Snapshot.from_json(snapshot)
+        except SnapshotError as exc:
+            error = {"kind": "invalid_definitions", "message": f"malformed snapshot: {exc}"}
+            return LocationResult(t.name, None, error, seconds)
+        return LocationResult(t.name, snapshot, None, seconds)
+
+    def ping(self, *, timeout: float = 5.0) -> bool:
+        """Whether the shim runs and answers."""
+        return self.running and self._ask({"op": "ping"}, timeout).get("ok") is True
+
+    def stop(self) -> None:
+        """End the shim and everything it started (it is in its own process group)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()  # EOF ends a one-shot conversation
+        kill_group(proc)  # the shim may be done already; this also ends what user code started
+        drained = self._stderr is None or self._stderr.join()
+        for pipe in (proc.stdout, proc.stderr if drained else None):
+            if pipe is not None:
+                pipe.close()
+        self._pending = b""
+
+    def _ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and wait for its answer; failures become `{"error": ...}` answers."""
+        if self._start_error is not None:
+            return {"ok": False, "error": self._start_error}
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        self._next_id += 1
+        request = {"id": self._next_id, **request}
+        try:
+            proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+            proc.stdin.flush()
+        except OSError:
+            pass  # it died already: reading its answer finds EOF and says why
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self._read_line(proc.stdout.fileno(), deadline)
+            if line is None:
+                return {"ok": False, "error": self._crashed()}
+            if line == b"":
+                return {"ok": False, "error": self._timed_out(timeout)}
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                continue  # not ours: a .pth file printed before the shim took stdout
+            if isinstance(answer, dict) and answer.get("id") == self._next_id:
+                return answer
+
+    def _read_line(self, fd: int, deadline: float) -> bytes | None:
+        """The next line from the channel; None at EOF, b"" when the deadline passes."""
+        while b"\n" not in self._pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return b""
+            readable, _, _ = select.select([fd], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._pending += chunk
+        line, self._pending = self._pending.split(b"\n", 1)
+        return line + b"\n"
+
+    def _crashed(self) -> dict[str, str]:
+        proc = self._proc
+        assert proc is not None and self._stderr is not None
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.stop()
+        if code is None:
+            how = "closed its answer channel"
+        elif code < 0:
+            how = f"was killed by {_signal_name(-code)}"
+        else:
+            how = f"exited with code {code}"
+        tail = self._stderr.tail()
+        where = _suffix(_frame_in_dump(tail, self.target))
+        message = f"process {how} before answering (loading {self.target.module}{where})"
+        return {"kind": "crashed", "message": _with_tail(message, tail)}
+
+    def _timed_out(self, timeout: float) -> dict[str, str]:
+        proc = self._proc
+        assert proc is not None and self._stderr is not None
+        self._stderr.mark()
+        with contextlib.suppress(OSError):
+            os.kill(proc.pid, signal.SIGUSR1)  # the shim's faulthandler prints where it is
+        self._stderr.wait_for_more(_DUMP_WAIT)
+        self.stop()
+        tail = self._stderr.tail()
+        where = _suffix(_frame_in_dump(tail, self.target))
+        message = f"{self.target.module} did not load within {timeout:g} s{where}"
+        return {"kind": "timeout", "message": _with_tail(message, tail)}
+
+
+class _StderrTail:
+    """Drains a child's stderr in a thread, keeping the last few KB for error messages."""
+
+    def __init__(self, pipe: IO[bytes], on_output: Callable[[str], None] | None) -> None:
+        self._pipe = pipe
+        self._on_output = on_output
+        self._buffer = bytearray()
+        self._partial = b""
+        self._received = 0
+        self._mark = 0
+        self._more = threading.Condition()
+        self._thread = threading.Thread(target=self._drain, name="ws-shim-stderr", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        fd = self._pipe.fileno()
+        try:
+            while chunk := os.read(fd, 65536):
+                with self._more:
+                    self._buffer += chunk
+                    del self._buffer[:-_TAIL_BYTES]
+                    self._received += len(chunk)
+                    self._more.notify_all()
+                if self._on_output is not None:
+                    *lines, self._partial = (self._partial + chunk).split(b"\n")
+                    self._emit(lines)
+        except OSError:  # the pipe was closed under us after stop() gave up waiting
+            return
+        if self._partial:
+            self._emit([self._partial])
+
+    def _emit(self, lines: list[bytes]) -> None:
+        assert self._on_output is not None
+        for line in lines:
+            try:
+                self._on_output(line.decode("utf-8", "replace"))
+            except (
+                Exception
+            ):  # a failing callback must not stop the draining: the child would block
+                log.exception("on_output callback failed")
+
+    def mark(self) -> None:
+        with self._more:
+            self._mark = self._received
+
+    def wait_for_more(self, seconds: float) -> None:
+        """Wait until output arrives after `mark()` and pauses briefly, or `seconds` pass."""
+        deadline = time.monotonic() + seconds
+        with self._more:
+            while self._received == self._mark and time.monotonic() < deadline:
+                self._more.wait(deadline - time.monotonic())
+        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))  # let the dump finish
+
+    def join(self) -> bool:
+        """Wait for the pipe's end; False if a grandchild outside the group still holds it open."""
+        self._thread.join(timeout=2)
+        return not self._thread.is_alive()
+
+    def tail(self) -> str:
+        with self._more:
+            text = bytes(self._buffer).decode("utf-8", "replace")
+        return "\n".join(text.splitlines()[-_TAIL_LINES:])
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+_DUMP_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+
+
+def _frame_in_dump(text: str, target: LoadTarget) -> tuple[str, int] | None:
+    """The innermost project frame in a faulthandler dump (most recent call first), if any."""
+    root = target.root.absolute()
+    env = target.python.absolute().parent.parent  # <venv>/bin/python: the venv may sit in the root
+    for match in _DUMP_FRAME.finditer(text):
+        path = Path(match["file"])
+        if path.is_absolute() and root in path.parents and env not in path.parents:
+            return path.relative_to(root).as_posix(), int(match["line"])
+    return None
+
+
+def _suffix(frame: tuple[str, int] | None) -> str:
+    return f", {frame[0]}:{frame[1]}" if frame else ""
+
+
+def _with_tail(message: str, tail: str) -> str:
+    return f"{message}; last lines of stderr:\n{tail}" if tail.strip() else message

@@ -1,0 +1,83 @@
+"""Load the selected projects' definitions, each in its own env, reusing cached snapshots.
+
+A project that cannot be loaded (folder gone, env never built) becomes an error result of its own;
+the others are loaded regardless. The snapshot cache is consulted first; only misses start an
+interpreter, in parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ws.loading import LoadTarget, LocationResult, load_locations
+from ws.projects import ENV_MARKER
+from ws.snapshot_cache import SnapshotCache
+from ws.workspace import Project, Workspace
+
+
+def env_python(project: Project) -> Path:
+    return project.venv / "bin" / "python"
+
+
+def load_target(project: Project) -> LoadTarget:
+    return LoadTarget(
+        name=project.name,
+        python=env_python(project),
+        root=project.root,
+        module=project.module,
+        attribute=project.settings.attribute,
+    )
+
+
+def unloadable(project: Project) -> LocationResult | None:
+    """An error result when the project cannot be loaded at all, else None."""
+    if project.problem == "missing":
+        message = f"project folder {project.path} is missing; restore it or run `ws remove {project.name}`"
+    elif project.problem is not None:
+        message = project.problem
+    elif not (project.venv / ENV_MARKER).is_file() or not env_python(project).exists():
+        message = (
+            f"{project.name} has no environment at {project.venv}; run `ws sync {project.name}`"
+        )
+    else:
+        return None
+    return LocationResult(project.name, None, {"kind": "env_missing", "message": message})
+
+
+def load_project_locations(
+    workspace: Workspace,
+    projects: Sequence[Project],
+    *,
+    jobs: int,
+    timeout: float,
+    use_cache: bool = True,
+    on_done: Callable[[LocationResult], None] | None = None,
+) -> list[LocationResult]:
+    """One result per project, in the order given."""
+    cache = SnapshotCache(workspace)
+    results: dict[str, LocationResult] = {}
+    to_load: list[Project] = []
+    for project in projects:
+        early = unloadable(project)
+        cached = cache.get(project) if use_cache and early is None else None
+        if early is not None:
+            results[project.name] = early
+        elif cached is not None:
+            results[project.name] = LocationResult(
+                project.name, cached.get("snapshot"), cached.get("error")
+            )
+        else:
+            to_load.append(project)
+            continue
+        if on_done is not None:
+            on_done(results[project.name])
+    if to_load:
+        loaded = load_locations(
+            [load_target(p) for p in to_load], jobs=jobs, timeout=timeout, on_done=on_done
+        )
+        for project, result in zip(to_load, loaded, strict=True):
+            results[project.name] = result
+            cache.put(project, {"snapshot": result.snapshot, "error": result.error})
+        cache.save()
+    return [results[p.name] for p in projects]

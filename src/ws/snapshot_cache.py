@@ -1,0 +1,106 @@
+"""Reuse a project's last snapshot while nothing it was loaded from has changed.
+
+The key is the env marker (its fingerprint covers interpreter and dependencies) plus the path,
+mtime and size of every `.py` file under the project's package folders and its pyproject.toml:
+stat calls only, so a warm `ws list defs` starts no interpreter and reads no source file.
+The cache lives in `<workspace>/.ws/snapshots.json`, versioned, written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ws.files import write_atomic
+from ws.projects import ENV_MARKER
+from ws.workspace import Project, Workspace
+
+CACHE_VERSION = 1
+# Failures worth remembering: the same files give the same error. A timeout or a crash may not.
+_CACHEABLE_ERRORS = {
+    "import_error",
+    "no_definitions",
+    "multiple_definitions",
+    "invalid_definitions",
+}
+
+
+class SnapshotCache:
+    def __init__(self, workspace: Workspace) -> None:
+        self.path = workspace.root / ".ws" / "snapshots.json"
+        self._entries: dict[str, Any] = self._read()
+        self._dirty = False
+
+    def get(self, project: Project) -> dict[str, Any] | None:
+        """The cached outcome `{"snapshot": ...}` or `{"error": ...}`, if still valid."""
+        entry = self._entries.get(project.name)
+        if not isinstance(entry, dict) or entry.get("key") != source_key(project):
+            return None
+        outcome = entry.get("outcome")
+        return outcome if isinstance(outcome, dict) else None
+
+    def put(self, project: Project, outcome: dict[str, Any]) -> None:
+        error = outcome.get("error")
+        if error is not None and error.get("kind") not in _CACHEABLE_ERRORS:
+            self._entries.pop(project.name, None)
+        else:
+            self._entries[project.name] = {"key": source_key(project), "outcome": outcome}
+        self._dirty = True
+
+    def save(self) -> None:
+        if self._dirty:
+            document = {"version": CACHE_VERSION, "projects": self._entries}
+            write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+            self._dirty = False
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            document = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(document, dict) or document.get("version") != CACHE_VERSION:
+            return {}  # an older or foreign format: start afresh rather than misread it
+        projects = document.get("projects")
+        return projects if isinstance(projects, dict) else {}
+
+
+def source_key(project: Project) -> str:
+    """A digest of the env marker and the stat of every file the project's definitions come from."""
+    digest = hashlib.sha256()
+    try:
+        digest.update((project.venv / ENV_MARKER).read_bytes())
+    except OSError:
+        digest.update(b"no env marker")
+    for path in _source_files(project):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    return digest.hexdigest()
+
+
+def _source_files(project: Project) -> list[Path]:
+    files = [project.root / "pyproject.toml"]
+    for folder in _package_folders(project):
+        if folder.is_file():
+            files.append(folder)
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(
+                d for d in dirnames if d != "__pycache__" and not d.startswith(".")
+            )
+            files.extend(Path(dirpath, name) for name in sorted(filenames) if name.endswith(".py"))
+    return files
+
+
+def _package_folders(project: Project) -> list[Path]:
+    """Where the project's importable code lives: `src/`, else its top-level package folder."""
+    src = project.root / "src"
+    if src.is_dir():
+        return [src]
+    top = project.module.split(".")[0]
+    candidates = [project.root / top, project.root / f"{top}.py"]
+    return [c for c in candidates if c.exists()]

@@ -1,0 +1,6 @@
+from ws_defs import Definitions, asset
+
+
+@asset
+def lonely():
+    return None

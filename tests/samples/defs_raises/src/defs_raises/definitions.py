@@ -1,0 +1,5 @@
+from ws_defs import Definitions
+
+from defs_raises.settings import URL
+
+defs = Definitions()

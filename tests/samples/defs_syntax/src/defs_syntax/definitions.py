@@ -1,0 +1,4 @@
+from ws_defs import Definitions
+
+def broken(:
+    pass
