@@ -60,14 +60,20 @@ def test_add_scaffolds_a_project_with_python_and_owner(workspace: Path, ws) -> N
     assert 'path = "projects/Marketing_ETL"' in (workspace / "ws.toml").read_text()
     listed = json.loads(ws("list", "projects", "--json", cwd=workspace).out)
     assert listed["version"] == 1
-    assert listed["projects"][0] | {"python_source": None} == {
+    row = listed["projects"][0]
+    assert {k: row[k] for k in ("name", "path", "owner", "python", "python_source", "problem")} == {
         "name": "marketing-etl",
         "path": "projects/Marketing_ETL",
         "owner": "team-mkt",
         "python": "3.10",
-        "python_source": None,
+        "python_source": "projects/Marketing_ETL/.python-version",
         "problem": None,
     }
+    assert row["env"] == "missing" and row["env_reason"] == "not built yet"
+    if row["interpreter"] is None:  # no 3.10 on this machine: the reason is given instead
+        assert "3.10" in row["interpreter_error"]
+    else:
+        assert row["interpreter_version"].startswith("3.10.")
     assert listed["projects"][0]["python_source"] == "projects/Marketing_ETL/.python-version"
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ws.envs import ENV_MARKER
 from ws.loading import LoadTarget, LocationResult, load_locations
-from ws.projects import ENV_MARKER
 from ws.snapshot_cache import SnapshotCache
 from ws.workspace import Project, Workspace
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ws import scaffold
+from ws.envs import ENV_MARKER
 from ws.errors import ConfigError
 from ws.toml_edit import add_project_entry, remove_project_entry
 from ws.workspace import (
@@ -25,7 +26,6 @@ from ws.workspace import (
     relative_to_root,
 )
 
-ENV_MARKER = "ws-env.json"
 EXAMPLE_PROJECTS = (("marketing", "team-marketing"), ("finance", "team-finance"))
 
 

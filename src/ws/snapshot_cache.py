@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ws.envs import ENV_MARKER
 from ws.files import write_atomic
-from ws.projects import ENV_MARKER
 from ws.workspace import Project, Workspace
 
 CACHE_VERSION = 1

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ws import __version__
-from ws.cli import _common, defs_cmd, projects_cmd, python_cmd
+from ws.cli import _common, defs_cmd, projects_cmd, python_cmd, sync_cmd
 from ws.errors import WsError
 
 app = typer.Typer(
@@ -74,6 +74,10 @@ app.command("init")(projects_cmd.init)
 app.command("add")(projects_cmd.add)
 app.command("remove")(projects_cmd.remove)
 list_app.command("projects")(projects_cmd.list_projects)
+app.command("sync")(sync_cmd.sync)
+app.command(
+    "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+)(sync_cmd.run)
 list_app.command("defs")(defs_cmd.list_defs)
 app.command("check")(defs_cmd.check)
 python_app.command("list")(python_cmd.list_pythons)

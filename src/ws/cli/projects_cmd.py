@@ -10,7 +10,7 @@ import typer
 from ws.cli import _common
 
 if TYPE_CHECKING:
-    from ws.workspace import Project, Workspace
+    from ws.status import ProjectStatus
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")
@@ -96,29 +96,43 @@ def remove(
 
 
 def list_projects(json_output: JsonOption = False) -> None:
-    """List the workspace's projects: path, owner, Python request and environment. Changes nothing."""
+    """List the workspace's projects: path, owner, Python request, interpreter and env state.
+
+    Changes nothing (it may refresh the interpreter probe cache).
+    """
+    from ws.status import project_statuses
+
     workspace = _common.load_workspace()
-    rows = [_project_row(workspace, p) for p in workspace.projects]
+    rows = [_project_row(status) for status in project_statuses(workspace.projects)]
     if json_output:
         _common.print_json({"version": 1, "projects": rows})
         return
     from rich.table import Table
 
     table = Table(title=f"{workspace.name} ({workspace.root})", title_justify="left")
-    for column in ("project", "path", "owner", "python"):
-        table.add_column(column)
+    for column in ("project", "path", "owner", "python", "interpreter"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("env", overflow="fold")  # the reason may be long; the rest stays one line
     for row in rows:
-        python = row["python"] or "[dim](running ws)[/]"
+        request = row["python"] or "[dim](running ws)[/]"
         name = (
             row["name"]
             if row["problem"] is None
             else f"{row['name']} [red]({_short(row['problem'])})[/]"
         )
-        table.add_row(name, row["path"], row["owner"] or "", python)
+        interpreter = row["interpreter_version"] or f"[red]{row['interpreter_error'] or 'none'}[/]"
+        env = _ENV_STYLES.get(row["env"], "{}").format(row["env"])
+        if row["env_reason"] and row["env"] != "ready":
+            env += f" [dim]({row['env_reason']})[/]"
+        table.add_row(name, row["path"], row["owner"] or "", request, interpreter, env)
     _common.stdout_console().print(table)
 
 
-def _project_row(workspace: Workspace, project: Project) -> dict[str, Any]:
+_ENV_STYLES = {"ready": "[green]{}[/]", "stale": "[yellow]{}[/]", "failed": "[red]{}[/]"}
+
+
+def _project_row(status: ProjectStatus) -> dict[str, Any]:
+    project = status.project
     return {
         "name": project.name,
         "path": project.path,
@@ -126,6 +140,11 @@ def _project_row(workspace: Workspace, project: Project) -> dict[str, Any]:
         "python": project.python[0] if project.python else None,
         "python_source": project.python[1] if project.python else None,
         "problem": project.problem,
+        "interpreter": status.interpreter,
+        "interpreter_version": status.interpreter_version,
+        "interpreter_error": status.interpreter_error,
+        "env": status.env,
+        "env_reason": status.env_reason,
     }
 
 

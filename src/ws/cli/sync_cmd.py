@@ -1,0 +1,264 @@
+"""`ws sync` and `ws run`: parse, call ws.sync / ws.envs, render progress and results.
+
+Rich is imported only once something needs building: a no-op sync prints one plain line, so that
+checking fifty up-to-date envs costs little more than `ws --version`.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ws.cli import _common
+from ws.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.live import Live
+    from rich.table import Table
+
+    from ws.sync import ProjectResult, SyncEvent, SyncReport
+    from ws.workspace import Project, Workspace
+
+_STYLES = {
+    "created": "green",
+    "updated": "green",
+    "unchanged": "dim",
+    "failed": "bold red",
+    "waiting": "yellow",
+}
+
+
+def sync(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Projects to sync. Default: all, or the one here.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Sync this team's projects.")] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Environments built at once. Default: CPU count."),
+    ] = None,
+    reinstall: Annotated[
+        bool, typer.Option(help="Recreate every env and reinstall everything, changed or not.")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option(help="Install from uv's cache and local wheels only (no network).")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(help="Delete envs ws built for projects no longer in the workspace."),
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")
+    ] = False,
+) -> None:
+    """Build each project's environment: the project (editable), its dependencies and ws-defs.
+
+    An env whose inputs (interpreter, pyproject.toml, uv.lock, [tool.ws] groups) did not change
+    is left alone. Exit code 1 when a project failed; the others are still built.
+    """
+    workspace = _common.load_workspace()
+    projects = workspace.select(names or [], owner=owner, cwd=Path.cwd())
+    start = time.monotonic()
+    progress = _Progress(_common.stdout_console, quiet=json_output)
+    report = _sync(workspace, projects, progress, jobs, reinstall, offline, prune)
+    if json_output:
+        _common.print_json({"version": 1, "projects": [_json_row(r) for r in report.results]})
+    else:
+        _print_failures(report)
+        _print_summary(report, time.monotonic() - start)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def run(
+    name: Annotated[str, typer.Argument(help="The project whose environment to use.")],
+    command: Annotated[list[str], typer.Argument(help="The command and its arguments.")],
+    sync_first: Annotated[
+        bool, typer.Option("--sync", help="Sync the project's env first if it is not ready.")
+    ] = False,
+) -> None:
+    """Run a command with a project's environment active: `ws run NAME -- CMD [ARGS...]`.
+
+    The command runs in the current folder with the terminal passed through; its exit code is
+    ws's. A missing or stale env is an error unless --sync is given.
+    """
+    from ws.envs import run_in_environment
+
+    if command[:1] == ["--"]:  # Click keeps `--` once NAME has ended option parsing
+        command = command[1:]
+    if not command:
+        raise ConfigError(f"no command to run; write it after `--`: ws run {name} -- CMD [ARGS...]")
+    workspace = _common.load_workspace()
+    project = workspace.project(name)
+    if sync_first:
+        progress = _Progress(_common.stderr_console, quiet=False)
+        report = _sync(workspace, [project], progress, None, False, False, False)
+        if report.failed:
+            _print_failures(report)
+            raise typer.Exit(1)
+    else:
+        _require_ready(project)
+    raise typer.Exit(run_in_environment(project.venv, command))
+
+
+def _sync(
+    workspace: Workspace,
+    projects: list[Project],
+    progress: _Progress,
+    jobs: int | None,
+    reinstall: bool,
+    offline: bool,
+    prune: bool,
+) -> SyncReport:
+    from ws.sync import sync_projects
+
+    try:
+        with _terminate_as_interrupt(), progress:
+            return sync_projects(
+                workspace,
+                projects,
+                jobs=jobs,
+                reinstall=reinstall,
+                offline=offline,
+                prune=prune,
+                on_event=progress.event,
+            )
+    # Handled here: Click would turn the interrupt into "Aborted!" and exit code 1.
+    except _Terminated:
+        sys.stderr.write("Terminated; envs not finished will be rebuilt by the next sync.\n")
+        raise typer.Exit(143) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted; envs not finished will be rebuilt by the next sync.\n")
+        raise typer.Exit(130) from None
+
+
+def _require_ready(project: Project) -> None:
+    from ws.envs import Environment
+    from ws.errors import ProjectFailed
+    from ws.pythons import resolve_python
+
+    if project.problem is not None:
+        raise ProjectFailed(f"project {project.name}: {project.problem}")
+    plan = Environment(project, resolve_python(project.python)).plan()
+    if plan.action != "none":
+        raise ProjectFailed(
+            f"the environment of {project.name} ({project.venv}) is not ready: {plan.reason}; "
+            f"run `ws sync {project.name}` first, or `ws run --sync {project.name} -- ...`."
+        )
+
+
+class _Progress:
+    """A live table, a line per project; started only when some env needs building."""
+
+    def __init__(self, make_console: Any, *, quiet: bool) -> None:
+        self._make_console = make_console
+        self._quiet = quiet
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[str, float, ProjectResult | None]] = {}
+        self._live: Live | None = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+            if not self._live.console.is_terminal:
+                self._live.console.line()  # Live ends its last frame with a newline on terminals only
+
+    def event(self, event: SyncEvent) -> None:
+        """Called from worker threads; `queued` comes first, from the thread running the sync."""
+        with self._lock:
+            started = self._rows.get(event.project, ("", time.monotonic(), None))[1]
+            self._rows[event.project] = (event.kind, started, event.result)
+        if event.kind == "waiting":
+            _common.warn(f"{event.project}: another ws is building this environment; waiting.")
+        if event.kind == "queued" and self._live is None and not self._quiet:
+            from rich.live import Live
+
+            # Not under self._lock: Live's refresh thread holds its own lock while calling
+            # __rich__, which takes self._lock.
+            self._live = Live(self, console=self._make_console(), refresh_per_second=4)
+            self._live.start()
+
+    def __rich__(self) -> Table:
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=None, show_header=False, pad_edge=False)
+        with self._lock:
+            rows = list(self._rows.items())
+        now = time.monotonic()
+        for name, (kind, started, result) in rows:
+            status = result.status if result else kind
+            seconds = result.seconds if result else now - started
+            python = result.python if result and result.python else ""
+            style = _STYLES.get(status, "cyan")
+            why = Text(result.reason or "" if result else "", style="dim")  # "[tool.ws]": no markup
+            table.add_row(name, python, f"[{style}]{status}[/]", f"{seconds:.1f} s", why)
+        return table
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be so that the sync cleans up the same way."""
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """A kill (SIGTERM) during a sync ends it like Ctrl-C: installers stopped, no env marked."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _print_failures(report: SyncReport) -> None:
+    for result in report.failed:
+        _common.print_error(f"{result.name}: {result.error}")
+
+
+def _print_summary(report: SyncReport, seconds: float) -> None:
+    counts: dict[str, int] = {}
+    for result in report.results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    parts = [
+        f"{counts[s]} {s}" for s in ("created", "updated", "unchanged", "failed") if s in counts
+    ]
+    total = len(report.results)
+    noun = "project" if total == 1 else "projects"
+    lines = [f"Synced {total} {noun} in {seconds:.2f} s: {', '.join(parts) or 'nothing to do'}."]
+    if report.pruned is not None:
+        lines += [f"Pruned {path}" for path in report.pruned.deleted]
+        lines += [
+            f"Kept {path}: it has no ws-env.json, so ws did not build it"
+            for path in report.pruned.kept
+        ]
+    # Plain text: a no-op sync must not pay for importing Rich.
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def _json_row(result: ProjectResult) -> dict[str, Any]:
+    return {
+        "name": result.name,
+        "status": result.status,
+        "python": result.python,
+        "seconds": round(result.seconds, 3),
+        "error": result.error,
+    }

@@ -1,0 +1,190 @@
+"""ws.envs and ws.defs_wheel without building envs: fingerprints, state, locks, the ws-defs wheel."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from backend.samples import write_project, write_workspace
+
+from ws import defs_wheel
+from ws.envs import (
+    Cancelled,
+    Environment,
+    EnvState,
+    Plan,
+    activated_environ,
+    clear_failure,
+    env_lock,
+    environment_state,
+    record_failure,
+    relevant_lines,
+)
+from ws.pythons import Interpreter, resolve_python
+from ws.workspace import Project, read_workspace
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    write_project(tmp_path / "app", "app", dependencies=["tinydep"], tool_groups=[])
+    write_workspace(tmp_path, [{"path": "app"}])
+    return read_workspace(tmp_path).project("app")
+
+
+def fake_build(project: Project, interpreter: Interpreter) -> Environment:
+    """Lay out what a build leaves (pyvenv.cfg, bin/python, the marker) without building."""
+    env = Environment(project, interpreter)
+    (project.venv / "bin").mkdir(parents=True)
+    (project.venv / "pyvenv.cfg").write_text("home = /usr\n")
+    env.python.write_text("")
+    marker = {"version": 1, "fingerprint": env.fingerprint()}
+    env.marker.write_text(json.dumps(marker))
+    return env
+
+
+def test_an_env_never_built_is_missing(project: Project) -> None:
+    running = resolve_python(None)
+    assert Environment(project, running).plan() == Plan("create", "not built yet")
+    assert environment_state(project, running) == EnvState("missing", "not built yet")
+
+
+def test_same_fingerprint_means_nothing_to_do(project: Project) -> None:
+    env = fake_build(project, resolve_python(None))
+    assert env.plan() == Plan("none")
+    assert environment_state(project, env.interpreter) == EnvState("ready")
+
+
+def test_what_changed_decides_between_update_and_recreate(project: Project) -> None:
+    running = resolve_python(None)
+    fake_build(project, running)
+    newer = dataclasses.replace(running, version="3.99.0", executable="/opt/python3.99")
+    assert Environment(project, newer).plan() == Plan(
+        "create", f"interpreter changed {running.version} -> 3.99.0"
+    )
+    assert environment_state(project, newer) == EnvState(
+        "stale", f"interpreter changed {running.version} -> 3.99.0"
+    )
+    (project.root / "uv.lock").write_text("version = 1\n")
+    assert Environment(project, running).plan() == Plan("update", "uv.lock changed")
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.ws]\ngroups = ["dev"]\n')
+    changed = read_workspace(project.root.parent).project("app")
+    assert Environment(changed, running).plan() == Plan(
+        "update", "pyproject.toml changed, uv.lock changed, [tool.ws] groups changed"
+    )
+
+
+def test_an_unfinished_build_is_redone(project: Project) -> None:
+    env = fake_build(project, resolve_python(None))
+    env.marker.unlink()  # what an interrupted build leaves
+    assert env.plan() == Plan("create", "the last build did not finish")
+    assert environment_state(project, env.interpreter).state == "missing"
+
+
+def test_a_marker_of_another_format_or_a_lost_python_means_recreate(project: Project) -> None:
+    env = fake_build(project, resolve_python(None))
+    env.python.unlink()
+    assert env.plan() == Plan("create", "its python is missing")
+    env.python.write_text("")
+    env.marker.write_text(json.dumps({"version": 2, "fingerprint": {}}))
+    assert env.plan() == Plan("create", "built by another version of ws")
+
+
+def test_a_failed_sync_is_remembered_until_the_next_success(project: Project) -> None:
+    running = resolve_python(None)
+    record_failure(project.venv, "uv could not install app:\n  error: nope")
+    assert environment_state(project, running) == EnvState("failed", "uv could not install app:")
+    clear_failure(project.venv)
+    assert environment_state(project, running).state == "missing"
+
+
+def test_a_second_holder_waits_for_the_lock(tmp_path: Path) -> None:
+    venv = tmp_path / ".venv"
+    held = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with env_lock(venv, on_wait=lambda: None):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(5)
+    waits: list[float] = []
+    threading.Timer(0.3, release.set).start()
+    start = time.monotonic()
+    with env_lock(venv, on_wait=lambda: waits.append(time.monotonic())):
+        got = time.monotonic()
+    thread.join()
+    assert len(waits) == 1 and got - start >= 0.25
+
+
+def test_a_cancelled_wait_gives_up(tmp_path: Path) -> None:
+    venv = tmp_path / ".venv"
+    cancel = threading.Event()
+    with (
+        env_lock(venv, on_wait=lambda: None),
+        pytest.raises(Cancelled),
+        env_lock(venv, on_wait=cancel.set, cancel=cancel),
+    ):
+        pass
+
+
+def test_only_the_relevant_lines_of_a_long_message_are_kept() -> None:
+    noise = [f"Resolved line {i}" for i in range(50)]
+    message = "\n".join([*noise, "error: it broke", *[f"  detail {i}" for i in range(30)]])
+    lines = relevant_lines(message).splitlines()
+    assert lines[0].strip() == "error: it broke"
+    assert len(lines) == 13 and lines[-1].strip() == "..."
+    assert relevant_lines("") == "  (uv said nothing)"
+
+
+def test_the_ws_defs_wheel_is_valid_and_built_once() -> None:
+    wheel = defs_wheel.defs_wheel()
+    package = defs_wheel.defs_package()
+    assert wheel.name == f"ws_defs-{package.version}-py3-none-any.whl"
+    assert list(wheel.parent.iterdir()) == [wheel]  # a find-links folder of its own
+    stamp = wheel.stat().st_mtime_ns
+    assert defs_wheel.defs_wheel() == wheel and wheel.stat().st_mtime_ns == stamp
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        info = f"ws_defs-{package.version}.dist-info"
+        assert "ws_defs/__init__.py" in names
+        metadata = archive.read(f"{info}/METADATA").decode()
+        assert "Name: ws-defs" in metadata and f"Version: {package.version}" in metadata
+        assert "Root-Is-Purelib: true" in archive.read(f"{info}/WHEEL").decode()
+        record = archive.read(f"{info}/RECORD").decode().splitlines()
+        assert sorted(line.split(",")[0] for line in record) == sorted(names)
+        for line in record:
+            path, digest, size = line.rsplit(",", 2)
+            if path.endswith("RECORD"):
+                continue
+            data = archive.read(path)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert digest == "sha256=" + expected.decode() and int(size) == len(data)
+
+
+def test_the_wheel_bytes_do_not_depend_on_when_it_was_built() -> None:
+    package = defs_wheel.defs_package()
+    first = defs_wheel._wheel_bytes(package)
+    time.sleep(0.01)
+    assert defs_wheel._wheel_bytes(package) == first
+
+
+def test_the_activated_environment_looks_like_bin_activate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONHOME", "/elsewhere")
+    monkeypatch.setenv("PATH", "/usr/bin")
+    env = activated_environ(tmp_path / ".venv")
+    assert "PYTHONHOME" not in env
+    assert env["VIRTUAL_ENV"] == str(tmp_path / ".venv")
+    assert env["PATH"] == f"{tmp_path / '.venv' / 'bin'}:/usr/bin"

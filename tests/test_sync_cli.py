@@ -1,0 +1,256 @@
+"""`ws sync` and `ws run` as users run them, faults included: Ctrl-C, a kill, two syncs at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from backend.samples import child_env, project_files, write_project, write_workspace
+from conftest import WsResult, other_python
+
+from ws.envs import ENV_MARKER
+
+pytest_plugins = ["backend.fixtures"]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
+
+
+def ws_child(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `ws` in a process of its own (needed for `ws run`, signals, concurrency)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ws", *args],
+        cwd=cwd,
+        env=env or child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def two_pythons(tmp_path_factory: pytest.TempPathFactory, uv_offline: dict[str, str]) -> Path:
+    """A workspace synced once: `here` on the running Python, `there` on another (if any)."""
+    root = tmp_path_factory.mktemp("ws")
+    write_project(root / "here", "here", dependencies=["tinydep"])
+    write_project(root / "there", "there")
+    mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    try:
+        version = other_python()[0]
+    except pytest.skip.Exception:
+        version = mine
+    write_workspace(root, [{"path": "here"}, {"path": "there", "python": version}])
+    done = ws_child("sync", "--json", "--offline", cwd=root, env={**child_env(), **uv_offline})
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def test_json_output_is_the_documented_document(two_pythons: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    result: WsResult = ws("sync", "--json", cwd=two_pythons)
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert document["version"] == 1
+    assert [p["name"] for p in document["projects"]] == ["here", "there"]
+    for project in document["projects"]:
+        assert set(project) == {"name", "status", "python", "seconds", "error"}
+        assert project["status"] == "unchanged" and project["error"] is None
+        assert isinstance(project["seconds"], float)
+        assert project["python"].count(".") == 2
+
+
+def test_each_project_runs_on_its_own_python(two_pythons: Path) -> None:
+    version, _ = other_python()
+    code = "import sys; print('%d.%d' % sys.version_info[:2])"
+    here = ws_child("run", "here", "--", "python", "-c", code, cwd=two_pythons)
+    there = ws_child("run", "there", "--", "python", "-c", code, cwd=two_pythons)
+    assert here.returncode == 0 and there.returncode == 0, here.stderr + there.stderr
+    assert here.stdout.strip() == f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert there.stdout.strip() == version
+
+
+def test_run_passes_the_env_and_the_exit_code(two_pythons: Path, tmp_path: Path) -> None:
+    code = (
+        "import os, sys, tinydep, ws_defs; "
+        "print(os.environ['VIRTUAL_ENV']); print(os.getcwd()); "
+        "print(sys.stdin.read()); sys.exit(7)"
+    )
+    command = ["python", "-c", code]
+    done = subprocess.run(
+        [sys.executable, "-m", "ws", "-w", str(two_pythons), "run", "here", "--", *command],
+        cwd=tmp_path,
+        env=child_env(),
+        input="from stdin",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 7, done.stderr
+    venv, cwd, stdin = done.stdout.splitlines()
+    assert venv == str(two_pythons / "here" / ".venv")
+    assert cwd == str(tmp_path)
+    assert stdin == "from stdin"
+
+
+def test_the_display_ends_with_a_summary(two_pythons: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    result: WsResult = ws("sync", "here", cwd=two_pythons)
+    assert result.code == 0
+    assert result.out.strip().startswith("Synced 1 project in")
+    assert result.out.strip().endswith("1 unchanged.")
+
+
+def test_an_up_to_date_sync_runs_nothing_and_imports_little(two_pythons: Path) -> None:
+    script = (
+        "import subprocess, sys\n"
+        "def refuse(*args, **kwargs): raise AssertionError(f'ran {args}')\n"
+        "subprocess.Popen = refuse\n"
+        "from ws.cli.main import run\n"
+        "code = run(['sync'])\n"
+        "heavy = sorted({'virtualenv', 'uv', 'rich', 'tomlkit'} & set(sys.modules))\n"
+        "print(code, heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=two_pythons,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []"
+
+
+def test_run_on_a_missing_env_says_how_to_sync(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    write_project(tmp_path / "fresh", "fresh", dependencies=["tinydep"])
+    write_workspace(tmp_path, [{"path": "fresh"}])
+    result: WsResult = ws("run", "fresh", "--", "python", "-c", "pass", cwd=tmp_path)
+    assert result.code == 1
+    assert "ws sync fresh" in result.err and "not built yet" in result.err
+    done = ws_child("run", "--sync", "fresh", "--", "python", "-c", "import fresh", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "fresh" / ".venv" / ENV_MARKER).is_file()
+    assert ws("sync", "nosuch", cwd=tmp_path).code == 2
+
+
+def test_a_failure_is_exit_1_with_uvs_words(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    write_project(tmp_path / "good", "good")
+    write_project(tmp_path / "bad", "bad", dependencies=["nosuchpkg"])
+    write_workspace(tmp_path, [{"path": "good"}, {"path": "bad"}])
+    result: WsResult = ws("sync", "--json", cwd=tmp_path)
+    assert result.code == 1
+    statuses = {p["name"]: (p["status"], p["error"]) for p in json.loads(result.out)["projects"]}
+    assert statuses["good"] == ("created", None)
+    assert statuses["bad"][0] == "failed" and "nosuchpkg" in statuses["bad"][1]
+    plain: WsResult = ws("sync", cwd=tmp_path)
+    assert plain.code == 1
+    assert "error: bad: uv could not install bad" in plain.err and "nosuchpkg" in plain.err
+
+
+def _wait_for(path: Path, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text():
+            return path.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never appeared")
+
+
+def _gone(pid: int, timeout: float = 10) -> bool:
+    """The process has ended (a zombie counts: nothing runs any more)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, IndexError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_sync_leaves_no_marker_and_the_next_one_completes(
+    tmp_path: Path, signum: int, code: int
+) -> None:
+    root = tmp_path / "ws"
+    write_project(root / "app", "app", dependencies=["tinydep"])
+    write_workspace(root, [{"path": "app"}])
+    before = project_files(root / "app")
+    started = tmp_path / "backend.pid"
+    sync = subprocess.Popen(
+        [sys.executable, "-m", "ws", "sync"],
+        cwd=root,
+        env=child_env(TINY_BACKEND_STARTED=str(started), TINY_BACKEND_SLEEP="60"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    backend = int(_wait_for(started))
+    # As a terminal's Ctrl-C does: the signal goes to ws's group; the installer has its own.
+    os.killpg(sync.pid, signum)
+    _, err = sync.communicate(timeout=30)
+    assert sync.returncode == code, err
+    assert _gone(backend), "the build backend outlived the interrupted sync"
+    assert not (root / "app" / ".venv" / ENV_MARKER).exists()
+
+    done = ws_child("sync", "--json", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["projects"][0]["status"] == "created"
+    assert project_files(root / "app") == before
+
+
+def test_two_syncs_at_once_take_turns(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write_project(root / "app", "app", dependencies=["tinydep"])
+    write_workspace(root, [{"path": "app"}])
+    started = tmp_path / "backend.pid"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "ws", "sync", "--json"],
+        cwd=root,
+        env=child_env(TINY_BACKEND_STARTED=str(started), TINY_BACKEND_SLEEP="1.5"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(started)
+    second = ws_child("sync", "--json", cwd=root)
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert second.returncode == 0, second.stderr
+    assert json.loads(out)["projects"][0]["status"] == "created"
+    # The second waited for the first's lock, said so, then found the env already built.
+    assert "another ws is building this environment; waiting" in second.stderr
+    assert json.loads(second.stdout)["projects"][0]["status"] == "unchanged"
+    check = ws_child("run", "app", "--", "python", "-c", "import app, tinydep", cwd=root)
+    assert check.returncode == 0, check.stderr
+
+
+def test_inside_a_project_only_it_is_synced_and_prune_removes_dropped_envs(
+    tmp_path: Path,
+    ws,  # type: ignore[no-untyped-def]
+) -> None:
+    write_project(tmp_path / "a", "a")
+    write_project(tmp_path / "b", "b")
+    write_workspace(tmp_path, [{"path": "a"}, {"path": "b"}])
+    here: WsResult = ws("sync", "--json", cwd=tmp_path / "a")
+    assert [(p["name"], p["status"]) for p in json.loads(here.out)["projects"]] == [
+        ("a", "created")
+    ]
+    everything: WsResult = ws("sync", "--json", cwd=tmp_path)
+    statuses = [(p["name"], p["status"]) for p in json.loads(everything.out)["projects"]]
+    assert statuses == [("a", "unchanged"), ("b", "created")]
+
+    write_workspace(tmp_path, [{"path": "a"}])  # b is no longer listed
+    pruned: WsResult = ws("sync", "--prune", cwd=tmp_path)
+    assert pruned.code == 0, pruned.err
+    assert f"Pruned {tmp_path / 'b' / '.venv'}" in pruned.out
+    assert not (tmp_path / "b" / ".venv").exists()
+    assert (tmp_path / "b" / "pyproject.toml").exists() and (tmp_path / "a" / ".venv").exists()
