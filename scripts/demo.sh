@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's demo: install ws into .venv, make a workspace with two example projects on two
-# Python versions, build their environments, and list what they define.
+# Python versions (the two newest installed), build their environments, and show what they define.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 demo="${1:-$repo/demo}"
@@ -11,4 +11,7 @@ if [ ! -f "$demo/ws.toml" ]; then
   "$ws" init "$demo" --name demo --example
 fi
 cd "$demo"
+"$ws" sync
 "$ws" list projects
+"$ws" list defs
+"$ws" check

@@ -112,7 +112,7 @@ def list_projects(json_output: JsonOption = False) -> None:
     table = Table(title=f"{workspace.name} ({workspace.root})", title_justify="left")
     for column in ("project", "path", "owner", "python", "interpreter"):
         table.add_column(column, no_wrap=True)
-    table.add_column("env", overflow="fold")  # the reason may be long; the rest stays one line
+    table.add_column("env", overflow="fold", min_width=7)  # the reason may be long: fold it
     for row in rows:
         request = row["python"] or "[dim](running ws)[/]"
         name = (

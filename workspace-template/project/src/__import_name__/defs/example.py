@@ -8,7 +8,12 @@ def raw_events():
     return [{"id": 1, "kind": "signup"}, {"id": 2, "kind": "order"}]
 
 
-@asset(key_prefix=["{{import_name}}"], deps=[raw_events], description="Events counted by kind.")
+@asset(
+    key_prefix=["{{import_name}}"],
+    group="{{import_name}}",
+    deps=[raw_events],
+    description="Events counted by kind.",
+)
 def event_counts():
     counts = {}
     for event in raw_events():
