@@ -109,10 +109,16 @@ def list_projects(json_output: JsonOption = False) -> None:
         return
     from rich.table import Table
 
-    table = Table(title=f"{workspace.name} ({workspace.root})", title_justify="left")
-    for column in ("project", "path", "owner", "python", "interpreter"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("env", overflow="fold", min_width=7)  # the reason may be long: fold it
+    table = Table(
+        title=f"{workspace.name} ({workspace.root})", title_justify="left", show_edge=False
+    )
+    # Names, versions and states stay on one line; paths, owners and reasons fold to fit.
+    table.add_column("project", no_wrap=True)
+    table.add_column("path", overflow="fold")
+    table.add_column("owner", overflow="fold")
+    table.add_column("python", no_wrap=True)
+    table.add_column("interpreter", no_wrap=True)
+    table.add_column("env", overflow="fold", min_width=7)
     for row in rows:
         request = row["python"] or "[dim](running ws)[/]"
         name = (
