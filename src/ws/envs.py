@@ -16,8 +16,6 @@ import json
 import logging
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -215,7 +213,7 @@ class Environment:
                 args += wanted
                 for group in self.project.settings.groups:
                     args += ["--group", f"pyproject.toml:{group}"]
-            result = run_child(args, cwd=self.project.root, env=_uv_env(), cancel=cancel)
+            result = process.run(args, cwd=self.project.root, env=_uv_env(), cancel=cancel)
         _check_cancel(cancel)
         if not result.ok:
             raise BuildFailed(
@@ -234,7 +232,7 @@ class Environment:
         args += ["--no-emit-package", DIST_NAME, *common]
         for group in self.project.settings.groups:
             args += ["--group", group]
-        result = run_child(args, cwd=self.project.root, env=_uv_env(), cancel=cancel)
+        result = process.run(args, cwd=self.project.root, env=_uv_env(), cancel=cancel)
         _check_cancel(cancel)
         if not result.ok:
             raise BuildFailed(
@@ -337,11 +335,7 @@ def activated_environ(venv: Path) -> dict[str, str]:
 
 
 def run_in_environment(venv: Path, command: Sequence[str]) -> int:
-    """Run a command with the env active, its stdio the terminal's; return its exit code.
-
-    Unlike `process.run`, the child stays in ws's process group and inherits stdin/stdout/stderr:
-    it must be able to read the terminal and get Ctrl-C from it, like any foreground command.
-    """
+    """Run a command with the env active, on the terminal; return its exit code."""
     env = activated_environ(venv)
     executable = shutil.which(command[0], path=env["PATH"])
     if executable is None:
@@ -349,72 +343,7 @@ def run_in_environment(venv: Path, command: Sequence[str]) -> int:
             f"command {command[0]!r} is not in {venv / _BIN} nor on PATH; check its spelling, "
             "or add the package that provides it to the project's dependencies."
         )
-    log.debug("run: %s (env %s)", " ".join(command), venv)
-    proc = subprocess.Popen([executable, *command[1:]], env=env)
-    forwarded = signal.getsignal(signal.SIGTERM)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
-    try:
-        while True:
-            try:
-                code = proc.wait()
-                break
-            except KeyboardInterrupt:
-                continue  # the child got the same Ctrl-C from the terminal; its exit decides
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, forwarded)
-    return 128 - code if code < 0 else code
-
-
-# Children of builds in progress, so an interrupted sync can end them (each has its own group).
-_children: set[subprocess.Popen[str]] = set()
-_children_lock = threading.Lock()
-
-
-def run_child(
-    args: Sequence[str], *, cwd: Path, env: dict[str, str], cancel: threading.Event | None
-) -> process.Completed:
-    """`process.run` for installer children that another thread may have to end (`end_children`).
-
-    process.run keeps its Popen to itself; a sync runs children in worker threads while Ctrl-C
-    arrives in the main thread, which must kill their process groups.
-    """
-    argv = tuple(args)
-    log.debug("run: %s  (in %s)", " ".join(argv), cwd)
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        start_new_session=True,
-    )
-    with _children_lock:
-        _children.add(proc)
-    try:
-        if cancel is not None and cancel.is_set():
-            process.kill_group(proc)
-        out, err = proc.communicate()
-    except BaseException:
-        process.kill_group(proc)
-        raise
-    finally:
-        with _children_lock:
-            _children.discard(proc)
-    return process.Completed(argv, proc.returncode, out, err)
-
-
-def end_children() -> None:
-    """Kill every installer child still running, with its whole process group."""
-    with _children_lock:
-        running = list(_children)
-    for proc in running:
-        process.kill_group(proc)
+    return process.run_foreground([executable, *command[1:]], env=env)
 
 
 def relevant_lines(text: str) -> str:

@@ -12,6 +12,7 @@ import os
 import shlex
 import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,12 @@ class Completed:
         return self.returncode == 0 and not self.timed_out
 
 
+# Children running right now, so that Ctrl-C in the main thread can end those that worker threads
+# started (a sync runs uv in several threads at once). Each has a process group of its own.
+_live: set[subprocess.Popen[str]] = set()
+_live_lock = threading.Lock()
+
+
 def run(
     args: Sequence[str | Path],
     *,
@@ -61,8 +68,12 @@ def run(
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
     input_text: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> Completed:
-    """Run a command to completion, capturing its output; kill its whole group on timeout."""
+    """Run a command to completion, capturing its output; kill its whole group on timeout.
+
+    A child started after `cancel` is set is killed at once (`end_all` may have run already).
+    """
     argv = tuple(str(a) for a in args)
     log.debug("run: %s%s", shlex.join(argv), f"  (in {cwd})" if cwd else "")
     proc = subprocess.Popen(
@@ -77,7 +88,11 @@ def run(
         errors="replace",
         start_new_session=True,
     )
+    with _live_lock:
+        _live.add(proc)
     try:
+        if cancel is not None and cancel.is_set():
+            kill_group(proc)
         out, err = proc.communicate(input_text, timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_group(proc)
@@ -86,7 +101,43 @@ def run(
     except BaseException:  # Ctrl-C included: never leave the child's group running
         kill_group(proc)
         raise
+    finally:
+        with _live_lock:
+            _live.discard(proc)
     return Completed(argv, proc.returncode, out, err)
+
+
+def end_all() -> None:
+    """Kill every child `run` started that is still running, each with its whole group."""
+    with _live_lock:
+        running = list(_live)
+    for proc in running:
+        kill_group(proc)
+
+
+def run_foreground(args: Sequence[str], *, env: Mapping[str, str]) -> int:
+    """Run a command on the terminal (stdio inherited, ws's process group) and return its code.
+
+    It stays in the foreground group so it reads the terminal and gets Ctrl-C from it like any
+    command; SIGTERM sent to ws is passed on. A death by signal N returns 128+N, as shells do.
+    """
+    log.debug("run: %s", shlex.join(args))
+    proc = subprocess.Popen(list(args), env=dict(env))
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM)
+    if in_main:
+        signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
+    try:
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # the child got the same Ctrl-C from the terminal; its exit decides
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    return 128 - code if code < 0 else code
 
 
 def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ws import envs
+from ws import envs, process
 from ws.errors import WsError
 from ws.files import cache_dir, write_atomic
 
@@ -161,7 +161,7 @@ def _build_all(
         done = [future.result() for future in as_completed(futures)]
     except BaseException:  # Ctrl-C: end the installers, let the workers see `cancel` and stop
         cancel.set()
-        envs.end_children()
+        process.end_all()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
