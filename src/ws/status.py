@@ -37,7 +37,7 @@ def project_statuses(projects: Sequence[Project]) -> list[ProjectStatus]:
         except WsError as exc:
             error = str(exc)
         if project.problem is not None:
-            state = EnvState("missing", project.problem)
+            state = EnvState("missing")  # `problem` already says why
         else:
             state = environment_state(project, found)
         statuses.append(

@@ -119,19 +119,25 @@ def list_projects(json_output: JsonOption = False) -> None:
     table.add_column("python", no_wrap=True)
     table.add_column("interpreter", no_wrap=True)
     table.add_column("env", overflow="fold", min_width=7)
+    notes: list[str] = []
     for row in rows:
         request = row["python"] or "[dim](running ws)[/]"
-        name = (
-            row["name"]
-            if row["problem"] is None
-            else f"{row['name']} [red]({_short(row['problem'])})[/]"
-        )
-        interpreter = row["interpreter_version"] or f"[red]{row['interpreter_error'] or 'none'}[/]"
+        name = row["name"]
+        if row["problem"] is not None:
+            name += f" [red]({'missing' if row['problem'] == 'missing' else 'invalid'})[/]"
+            if row["problem"] != "missing":
+                notes.append(f"{row['name']}: {row['problem']}")
+        interpreter = row["interpreter_version"] or "[red]not found[/]"
+        if row["interpreter_error"]:
+            notes.append(f"{row['name']}: {row['interpreter_error']}")
         env = _ENV_STYLES.get(row["env"], "{}").format(row["env"])
         if row["env_reason"] and row["env"] != "ready":
             env += f" [dim]({row['env_reason']})[/]"
         table.add_row(name, row["path"], row["owner"] or "", request, interpreter, env)
-    _common.stdout_console().print(table)
+    console = _common.stdout_console()
+    console.print(table)
+    for note in notes:  # whole sentences read better under the table than folded inside it
+        console.print(note, markup=False, highlight=False)
 
 
 _ENV_STYLES = {"ready": "[green]{}[/]", "stale": "[yellow]{}[/]", "failed": "[red]{}[/]"}
@@ -152,10 +158,6 @@ def _project_row(status: ProjectStatus) -> dict[str, Any]:
         "env": status.env,
         "env_reason": status.env_reason,
     }
-
-
-def _short(problem: str) -> str:
-    return problem if problem == "missing" else "invalid: " + problem
 
 
 def _example_pythons() -> tuple[str, ...]:
