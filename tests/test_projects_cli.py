@@ -258,3 +258,16 @@ def test_python_m_ws_runs_the_cli(tmp_path: Path) -> None:
         env=env,
     )
     assert done.returncode == 2 and done.stderr.startswith("error: no ws.toml found")
+
+
+def test_a_broken_project_is_listed_with_its_error_and_hides_no_other(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "good", cwd=workspace).code == 0
+    assert ws("add", "bad", cwd=workspace).code == 0
+    with (workspace / "projects" / "bad" / "pyproject.toml").open("a") as handle:
+        handle.write("garbage = [\n")
+    result = ws("list", "projects", cwd=workspace)
+    assert result.code == 0, result
+    assert "bad (invalid)" in result.out and "good" in result.out
+    assert "bad: " in result.out and "pyproject.toml is not valid TOML" in result.out
+    rows = json.loads(ws("list", "projects", "--json").out)["projects"]
+    assert [(r["name"], r["problem"] is None) for r in rows] == [("good", True), ("bad", False)]
