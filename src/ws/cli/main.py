@@ -6,7 +6,6 @@ needs inside its body, so `ws --version` pays only for Typer.
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +63,8 @@ def _global_options(
     _common.options.workspace = workspace
     _common.options.verbose = verbose
     if verbose:
+        import logging  # only here: --version and quiet commands need not pay for it
+
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         logging.getLogger("ws").addHandler(handler)
