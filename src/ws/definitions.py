@@ -287,7 +287,7 @@ def _missing_jobs(snap: Snapshot) -> list[Problem]:
             (snap.name,),
         )
         for what, name, job in targets
-        if job not in jobs
+        if job and job not in jobs  # a schedule or sensor on assets names no job
     ]
 
 
@@ -299,8 +299,14 @@ def _and(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def defs_document(results: Sequence[LocationResult]) -> dict[str, Any]:
-    """The `ws list defs --json` document: every location, loaded or not, and the problems."""
+def defs_document(
+    results: Sequence[LocationResult], problems: Sequence[Problem] | None = None
+) -> dict[str, Any]:
+    """The `ws list defs --json` document: every location, loaded or not, and the problems.
+
+    `problems` defaults to those among `results` alone; a caller that checked against more of
+    the workspace passes its own.
+    """
     locations: list[dict[str, Any]] = []
     for result in results:
         if result.snapshot is not None and result.error is None:
@@ -311,5 +317,7 @@ def defs_document(results: Sequence[LocationResult]) -> dict[str, Any]:
     return {
         "version": DOCUMENT_VERSION,
         "locations": locations,
-        "problems": [p.to_json() for p in find_problems(results)],
+        "problems": [
+            p.to_json() for p in (find_problems(results) if problems is None else problems)
+        ],
     }

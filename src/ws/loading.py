@@ -367,4 +367,24 @@ def _suffix(frame: tuple[str, int] | None) -> str:
 
 
 def _with_tail(message: str, tail: str) -> str:
+    tail = _hide_machinery(tail)
     return f"{message}; last lines of stderr:\n{tail}" if tail.strip() else message
+
+
+def _hide_machinery(tail: str) -> str:
+    """Drop the stack-dump frames of the shim and of importlib: the user's frames tell the story."""
+    shim = str(SHIM_PATH)
+    kept: list[str] = []
+    hidden = 0
+    for line in tail.splitlines():
+        match = _DUMP_FRAME.match(line)
+        if match and (match["file"] == shim or match["file"].startswith("<frozen importlib")):
+            hidden += 1
+            continue
+        if hidden:
+            kept.append(f"  ({hidden} frames of ws's loader and importlib hidden)")
+            hidden = 0
+        kept.append(line)
+    if hidden:
+        kept.append(f"  ({hidden} frames of ws's loader and importlib hidden)")
+    return "\n".join(kept)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
+from ws.definitions import Snapshot, SnapshotError
 from ws.envs import ENV_MARKER
 from ws.files import write_atomic
 from ws.workspace import Project, Workspace
+
+log = logging.getLogger("ws")
 
 CACHE_VERSION = 1
 # Failures worth remembering: the same files give the same error. A timeout or a crash may not.
@@ -40,7 +44,7 @@ class SnapshotCache:
         if not isinstance(entry, dict) or entry.get("key") != source_key(project):
             return None
         outcome = entry.get("outcome")
-        return outcome if isinstance(outcome, dict) else None
+        return outcome if _is_outcome(outcome, project.name) else None
 
     def put(self, project: Project, outcome: dict[str, Any]) -> None:
         error = outcome.get("error")
@@ -53,7 +57,10 @@ class SnapshotCache:
     def save(self) -> None:
         if self._dirty:
             document = {"version": CACHE_VERSION, "projects": self._entries}
-            write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+            try:
+                write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+            except OSError as exc:  # a read-only workspace still lists: it only loads afresh
+                log.debug("cannot write the snapshot cache %s: %s", self.path, exc)
             self._dirty = False
 
     def _read(self) -> dict[str, Any]:
@@ -65,6 +72,23 @@ class SnapshotCache:
             return {}  # an older or foreign format: start afresh rather than misread it
         projects = document.get("projects")
         return projects if isinstance(projects, dict) else {}
+
+
+def _is_outcome(outcome: object, name: str) -> bool:
+    """Whether a cached outcome is one this ws wrote for this project (a hand edit is a miss)."""
+    if not isinstance(outcome, dict):
+        return False
+    snapshot, error = outcome.get("snapshot"), outcome.get("error")
+    if error is not None:
+        return (
+            snapshot is None
+            and isinstance(error, dict)
+            and all(isinstance(error.get(k), str) for k in ("kind", "message"))
+        )
+    try:
+        return isinstance(snapshot, dict) and Snapshot.from_json(snapshot).name == name
+    except SnapshotError:
+        return False
 
 
 def source_key(project: Project) -> str:

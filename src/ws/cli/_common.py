@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import logging
+
     from rich.console import Console
 
     from ws.workspace import Workspace
@@ -24,6 +26,7 @@ class GlobalOptions:
 
     workspace: Path | None = None
     verbose: bool = False
+    log_handler: logging.Handler | None = None  # set by --verbose, removed when the run ends
 
 
 options = GlobalOptions()

@@ -50,7 +50,7 @@ def list_defs(
     Each project is loaded by a small shim running in its own environment; nothing of it is
     imported into ws. Writes only the snapshot cache under .ws/. Exit 1 if a project failed to load.
     """
-    document = _load(names, owner, no_cache, timeout, jobs)
+    document = _load(names, owner, no_cache, timeout, jobs, verdict=False)
     if json_output:
         _common.print_json(document)
     else:
@@ -72,7 +72,7 @@ def check(
 ) -> None:
     """Load every project and check the workspace: load errors, duplicate asset keys, dangling
     dependencies, schedules and sensors on missing jobs. Exit 0 only when all is well."""
-    document = _load(names, owner, no_cache, timeout, jobs)
+    document = _load(names, owner, no_cache, timeout, jobs, verdict=True)
     failed = [loc for loc in document["locations"] if loc["status"] != "loaded"]
     problems = document["problems"]
     if json_output:
@@ -96,10 +96,13 @@ def _load(
     no_cache: bool,
     timeout: float | None,
     jobs: int | None,
+    *,
+    verdict: bool,
 ) -> dict[str, Any]:
+    """Load the selected projects; `verdict` (ws check) also loads what problems need of the rest."""
     from ws.definitions import defs_document
     from ws.errors import ConfigError
-    from ws.locations import load_project_locations
+    from ws.locations import load_project_locations, workspace_problems
 
     if timeout is not None and timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds.")
@@ -107,24 +110,29 @@ def _load(
         raise ConfigError("--jobs must be 1 or more.")
     workspace = _common.load_workspace()
     projects = workspace.select(names or [], owner=owner, cwd=Path.cwd())
+    jobs = jobs or os.cpu_count() or 1
+    timeout = timeout or workspace.timeout
     results = load_project_locations(
-        workspace,
-        projects,
-        jobs=jobs or os.cpu_count() or 1,
-        timeout=timeout or workspace.timeout,
-        use_cache=not no_cache,
+        workspace, projects, jobs=jobs, timeout=timeout, use_cache=not no_cache
     )
-    return defs_document(results)
+    problems = workspace_problems(
+        workspace, results, load_others=verdict, jobs=jobs, timeout=timeout
+    )
+    return defs_document(results, problems)
 
 
 def _render_location(console: Console, location: dict[str, Any]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     if location["status"] != "loaded":
         _render_error(console, location)
         return
-    title = f"[bold]{location['name']}[/]  {location['module']}:{location['attribute']}  Python {location['python']}, {location['load_ms']} ms"
-    table = Table(title=title, title_justify="left", show_edge=False, expand=False)
+    # A line of its own, not the table's title: a title wraps at the (narrow) table's width.
+    target = f"{location['module']}:{location['attribute']}"
+    timing = f"Python {location['python']}, {location['load_ms']} ms"
+    console.print(Text.assemble((location["name"], "bold"), "  ", target, "  ", (timing, "dim")))
+    table = Table(show_edge=False, expand=False)
     table.add_column("kind", style="dim")
     table.add_column("name", style="bold")
     table.add_column("details", overflow="fold")
@@ -146,14 +154,18 @@ def _render_location(console: Console, location: dict[str, Any]) -> None:
 
 
 def _render_error(console: Console, location: dict[str, Any]) -> None:
+    from rich.padding import Padding
     from rich.text import Text
 
     error = location["error"]
+    headline, _, details = error["message"].partition("\n")
     console.print(
         Text.assemble(
-            (location["name"], "bold"), "  ", (f"{error['kind']}: ", "bold red"), error["message"]
+            (location["name"], "bold"), "  ", (f"{error['kind']}: ", "bold red"), headline
         )
     )
+    if details.strip():  # a crash's or a timeout's stderr tail: set off under its location
+        console.print(Padding(Text(details, style="dim"), (0, 0, 0, 4)))
 
 
 def _render_problems(console: Console, problems: list[dict[str, Any]]) -> None:
