@@ -70,7 +70,7 @@ class Cancelled(Exception):
 class EnvState:
     """How a project's env compares with what a sync would build (for `ws list projects`)."""
 
-    state: Literal["ready", "stale", "missing", "failed"]
+    state: Literal["ready", "stale", "missing", "failed", "external"]
     reason: str | None = None
 
 
@@ -110,6 +110,8 @@ class Environment:
 
     def plan(self) -> Plan:
         """Compare the marker with the current fingerprint."""
+        if self.project.external_python is not None:
+            return Plan("none", "external: ws uses it as it is")
         marker = read_marker(self.venv)
         if marker is None:
             if (self.venv / "pyvenv.cfg").is_file():
@@ -139,6 +141,8 @@ class Environment:
         cancel: threading.Event | None = None,
     ) -> BuildStatus:
         """Create (if needed) and install; write the marker last. Call under `locked()`."""
+        if self.project.external_python is not None:
+            raise BuildFailed(f"{self.venv} is an external environment; ws never builds it.")
         self._refuse_foreign_folder()
         self.marker.unlink(missing_ok=True)  # from here on the env is not known to be good
         recreate = reinstall or plan.action == "create"
@@ -254,8 +258,12 @@ def read_marker(venv: Path) -> dict[str, Any] | None:
 def environment_state(project: Project, interpreter: Interpreter | None) -> EnvState:
     """Ready, stale (and what changed), missing, or failed (the last sync failed). Cheap.
 
-    `interpreter` is the one the project's request resolves to, None if none was found.
+    `interpreter` is the one the project's request resolves to, None if none was found. An
+    external env (Dagster's `executable_path`, a dg project's .venv) is never built by ws.
     """
+    if project.external_python is not None:
+        exists = project.external_python.exists()
+        return EnvState("external", None if exists else f"{project.external_python} is missing")
     failure = read_failure(project.venv)
     if failure is not None:
         return EnvState("failed", failure)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ws.definitions import Problem, find_problems
 from ws.envs import ENV_MARKER
 from ws.loading import LoadTarget, LocationResult, load_locations
 from ws.snapshot_cache import SnapshotCache
@@ -17,7 +18,8 @@ from ws.workspace import Project, Workspace
 
 
 def env_python(project: Project) -> Path:
-    return project.venv / "bin" / "python"
+    """The interpreter that loads the project: its external one, else the env ws builds."""
+    return project.external_python or project.venv / "bin" / "python"
 
 
 def load_target(project: Project) -> LoadTarget:
@@ -27,6 +29,7 @@ def load_target(project: Project) -> LoadTarget:
         root=project.root,
         module=project.module,
         attribute=project.settings.attribute,
+        sys_path=project.sys_path,
     )
 
 
@@ -36,6 +39,14 @@ def unloadable(project: Project) -> LocationResult | None:
         message = f"project folder {project.path} is missing; restore it or run `ws remove {project.name}`"
     elif project.problem is not None:
         message = project.problem
+    elif project.external_python is not None:
+        if project.external_python.exists():
+            return None
+        message = (
+            f"{project.name} uses the external interpreter {project.external_python}, which does "
+            "not exist; create that environment (ws never builds it: for a Dagster project, run "
+            "`uv sync` in its folder) or fix external_python in ws.toml"
+        )
     elif not (project.venv / ENV_MARKER).is_file() or not env_python(project).exists():
         message = (
             f"{project.name} has no environment at {project.venv}; run `ws sync {project.name}`"
@@ -81,3 +92,39 @@ def load_project_locations(
             cache.put(project, {"snapshot": result.snapshot, "error": result.error})
         cache.save()
     return [results[p.name] for p in projects]
+
+
+def workspace_problems(
+    workspace: Workspace,
+    results: Sequence[LocationResult],
+    *,
+    load_others: bool,
+    jobs: int,
+    timeout: float,
+) -> list[Problem]:
+    """The problems that involve the given projects, checked against the whole workspace.
+
+    A subset (`ws check NAME`, the project one stands in) may depend on or clash with the other
+    projects. Their cached snapshots count. Those the cache does not know are loaded (and cached)
+    with `load_others`, so a verdict never depends on what happened to be loaded before;
+    without it (a listing) they count as not loaded, which a missing dependency's message says.
+    """
+    given = {result.name: result for result in results}
+    if len(given) == len(workspace.projects):
+        return find_problems(results)
+    others = [p for p in workspace.projects if p.name not in given]
+    if load_others:
+        known = load_project_locations(workspace, others, jobs=jobs, timeout=timeout)
+    else:
+        cache = SnapshotCache(workspace)
+        known = [_as_known(cache, p) for p in others]
+    by_name = {**{r.name: r for r in known}, **given}
+    # In ws.toml order, so that a message reads the same whatever was selected.
+    context = [by_name[p.name] for p in workspace.projects]
+    return [p for p in find_problems(context) if not given.keys().isdisjoint(p.projects)]
+
+
+def _as_known(cache: SnapshotCache, project: Project) -> LocationResult:
+    """The project as the cache knows it (stat calls only); unknown reads as not loaded."""
+    outcome = (cache.get(project) if unloadable(project) is None else None) or {}
+    return LocationResult(project.name, outcome.get("snapshot"), outcome.get("error"))

@@ -10,6 +10,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ws import scaffold
 from ws.envs import ENV_MARKER
@@ -22,9 +23,13 @@ from ws.workspace import (
     check_project_name,
     entry_path,
     normalize_name,
+    read_project_entry,
     read_toml,
     relative_to_root,
 )
+
+if TYPE_CHECKING:
+    from ws.dagster_workspace import Conversion
 
 EXAMPLE_PROJECTS = (("marketing", "team-marketing"), ("finance", "team-finance"))
 
@@ -35,6 +40,8 @@ class InitResult:
     written: tuple[Path, ...]
     kept: tuple[Path, ...]
     examples: tuple[AddResult, ...] = ()
+    imported: tuple[AddResult, ...] = ()  # projects taken from --from's file
+    skipped: tuple[str, ...] = ()  # its entries ws cannot take, each saying why
 
 
 @dataclass(frozen=True)
@@ -45,15 +52,24 @@ class AddResult:
 
 
 def init_workspace(
-    folder: Path, *, name: str | None, python: str | None, example_pythons: tuple[str, ...] | None
+    folder: Path,
+    *,
+    name: str | None,
+    python: str | None,
+    example_pythons: tuple[str, ...] | None,
+    from_file: Path | None = None,
 ) -> InitResult:
-    """Render the workspace template into `folder`; with examples, add one project per version."""
+    """Render the workspace template into `folder`; with examples, add one project per version;
+    with `from_file` (a dg.toml workspace or a workspace.yaml), add the projects it lists."""
     folder = folder.resolve()
     config = folder / CONFIG_NAME
     if config.exists():
         raise ConfigError(f"{config} already exists; this folder is a workspace already.")
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{folder} is a file, not a folder; choose another path for `ws init`.")
+    if from_file is not None and example_pythons is not None:
+        raise ConfigError("give --example or --from, not both.")
+    conversion = _convert(from_file, folder, python) if from_file is not None else None
     workspace_name = name or folder.name
     python_line = (
         f'python = "{python}"                 # default interpreter request'
@@ -74,13 +90,42 @@ def init_workspace(
         for (project, owner), version in zip(EXAMPLE_PROJECTS, example_pythons, strict=False):
             workspace = read_workspace(folder)
             examples.append(add_project(workspace, project, path=None, python=version, owner=owner))
-    return InitResult(folder, written, kept, tuple(examples))
+    imported: list[AddResult] = []
+    for entry in conversion.entries if conversion else ():
+        add_project_entry(config, entry)
+        imported.append(AddResult(entry.get("name", ""), entry["path"], scaffolded=False))
+    if imported:
+        from ws.workspace import read_workspace
+
+        names = {p.path: p.name for p in read_workspace(folder).projects}
+        imported = [AddResult(names[r.path], r.path, False) for r in imported]
+    skipped = conversion.skipped if conversion else ()
+    return InitResult(folder, written, kept, tuple(examples), tuple(imported), skipped)
+
+
+def _convert(source: Path, folder: Path, python: str | None) -> Conversion:
+    """Read `source` into ws.toml entries and check them together before anything is written."""
+    from ws.dagster_workspace import convert_workspace_file
+
+    conversion = convert_workspace_file(source, folder)
+    config = folder / CONFIG_NAME
+    seen: dict[str, str] = {}
+    for entry in conversion.entries:
+        project = read_project_entry(folder, entry, python, config)
+        if project.name in seen:
+            raise ConfigError(
+                f"{source}: {seen[project.name]!r} and {entry['path']!r} would both be project "
+                f"{project.name!r} in ws.toml; give one a location_name (or code_location_name)."
+            )
+        seen[project.name] = entry["path"]
+    return conversion
 
 
 def add_project(
     workspace: Workspace, name: str, *, path: Path | None, python: str | None, owner: str | None
 ) -> AddResult:
     """Register an existing project folder, or scaffold a new one, and list it in ws.toml."""
+    _check_editable(workspace)
     normalized = check_project_name(name)
     config = workspace.config_path
     if any(p.name == normalized for p in workspace.projects):
@@ -130,7 +175,13 @@ def remove_project(workspace: Workspace, project: Project, *, delete_env: bool) 
 
     Returns whether an environment was deleted.
     """
+    _check_editable(workspace)
     env_to_delete = None
+    if project.external_python is not None and delete_env:
+        raise ConfigError(
+            f"{project.name}'s environment is external ({project.external_python}); ws never "
+            "deletes it. Run `ws remove` without --delete-env."
+        )
     if delete_env and project.venv.exists():
         if not (project.venv / ENV_MARKER).is_file():
             raise ConfigError(
@@ -143,6 +194,14 @@ def remove_project(workspace: Workspace, project: Project, *, delete_env: bool) 
         shutil.rmtree(env_to_delete)
         return True
     return False
+
+
+def _check_editable(workspace: Workspace) -> None:
+    if workspace.config_name != CONFIG_NAME:
+        raise ConfigError(
+            f"{workspace.config_path} is a Dagster workspace, which ws reads as it is but does not "
+            f"edit; turn it into a ws.toml with `ws init --from {workspace.config_path}`."
+        )
 
 
 def _check_existing(pyproject: Path, name: str, normalized: str) -> None:

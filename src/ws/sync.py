@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ws.pythons import Interpreter
     from ws.workspace import Project, Workspace
 
-SyncStatus = Literal["created", "updated", "unchanged", "failed"]
+SyncStatus = Literal["created", "updated", "unchanged", "failed", "external"]
 EventKind = Literal["queued", "waiting", "creating", "installing", "done"]
 RECORD = Path(".ws") / "envs.json"
 _RECORD_VERSION = 1
@@ -89,6 +89,11 @@ def sync_projects(
     results: dict[str, ProjectResult] = {}
     todo: list[tuple[Project, envs.Environment, envs.Plan]] = []
     for project in projects:
+        if project.external_python is not None:  # someone else's env: never built nor deleted
+            why = f"uses {project.external_python} as it is"
+            results[project.name] = ProjectResult(project.name, "external", None, 0.0, None, why)
+            report(SyncEvent(project.name, "done", results[project.name]))
+            continue
         start = time.monotonic()
         python = None
         try:
@@ -108,7 +113,8 @@ def sync_projects(
             report(SyncEvent(project.name, "queued"))
     # Recorded before building, so that prune also finds an env whose build was interrupted.
     failed = {name for name, result in results.items() if result.status == "failed"}
-    _record_envs(workspace, [p for p in projects if p.name not in failed])
+    ours = [p for p in projects if p.name not in failed and p.external_python is None]
+    _record_envs(workspace, ours)
     if todo:
         for result in _build_all(todo, jobs, reinstall, offline, report):
             results[result.name] = result

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ CONFIG_NAME = "ws.toml"
 DEFAULT_LOAD_TIMEOUT = 60.0
 
 _WORKSPACE_KEYS = {"name", "python", "projects", "timeout"}
-_ENTRY_KEYS = {"path", "python", "venv"}
+# name, module, attribute and external_python describe projects ws.toml takes from Dagster
+# (`ws init --from workspace.yaml`): a location name, its target, an env ws never builds.
+_ENTRY_KEYS = {"path", "python", "venv", "name", "module", "attribute", "external_python"}
 _TOOL_WS_KEYS = {"module", "attribute", "owner", "groups"}
 # PEP 508 names: letters, digits, and . _ - inside; must start and end with a letter or digit.
 _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -58,6 +60,8 @@ class Project:
     `python` is the winning Python request as (text, where it came from), or None for the
     interpreter running ws. `problem` says why the project cannot be used (folder gone,
     pyproject.toml unreadable); such a project is still listed so one bad folder hides nothing.
+    `external_python` is an env ws uses as it is and never builds or deletes (Dagster's
+    `executable_path`); `sys_path` is prepended when loading (Dagster's working directory).
     """
 
     name: str
@@ -69,6 +73,8 @@ class Project:
     import_name: str = ""
     requires_python: str | None = None
     problem: str | None = None
+    external_python: Path | None = None
+    sys_path: tuple[str, ...] = ()
 
     @property
     def owner(self) -> str | None:
@@ -86,10 +92,11 @@ class Workspace:
     python: str | None
     timeout: float
     projects: tuple[Project, ...]
+    config_name: str = CONFIG_NAME  # dg.toml for a Dagster workspace read as it is
 
     @property
     def config_path(self) -> Path:
-        return self.root / CONFIG_NAME
+        return self.root / self.config_name
 
     def project(self, name: str) -> Project:
         wanted = normalize_name(name)
@@ -140,10 +147,17 @@ class Workspace:
 
 
 def find_root(explicit: Path | None, cwd: Path) -> Path:
-    """The folder holding ws.toml: the one given, else the nearest at or above `cwd`."""
+    """The folder holding ws.toml: the one given, else the nearest at or above `cwd`.
+
+    With no ws.toml, a Dagster workspace (its dg.toml) is read as it is.
+    """
     if explicit is not None:
         root = explicit.expanduser().resolve()
         if (root / CONFIG_NAME).is_file():
+            return root
+        from ws.dagster_workspace import is_dg_workspace
+
+        if is_dg_workspace(root):
             return root
         raise WorkspaceNotFound(
             f"{root} has no {CONFIG_NAME} (named by --workspace or WS_WORKSPACE); "
@@ -153,6 +167,11 @@ def find_root(explicit: Path | None, cwd: Path) -> Path:
     for folder in (here, *here.parents):
         if (folder / CONFIG_NAME).is_file():
             return folder
+    from ws.dagster_workspace import find_dg_workspace
+
+    dagster_root = find_dg_workspace(here)  # no ws.toml anywhere: a Dagster workspace will do
+    if dagster_root is not None:
+        return dagster_root
     raise WorkspaceNotFound(
         f"no {CONFIG_NAME} found in {here} or any folder above it; create a workspace with "
         "`ws init`, or point at one with --workspace/-w."
@@ -160,7 +179,12 @@ def find_root(explicit: Path | None, cwd: Path) -> Path:
 
 
 def open_workspace(explicit: Path | None = None, *, cwd: Path) -> Workspace:
-    return read_workspace(find_root(explicit, cwd))
+    root = find_root(explicit, cwd)
+    if not (root / CONFIG_NAME).is_file():
+        from ws.dagster_workspace import read_dg_workspace
+
+        return read_dg_workspace(root)
+    return read_workspace(root)
 
 
 def read_workspace(root: Path) -> Workspace:
@@ -181,7 +205,7 @@ def read_workspace(root: Path) -> Workspace:
     entries = table.get("projects", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{config}: [workspace] projects must be [[workspace.projects]] tables.")
-    projects = [_read_entry(root, entry, python) for entry in entries]
+    projects = [read_project_entry(root, entry, python, config) for entry in entries]
     _reject_duplicates(projects, config)
     return Workspace(root, name, python, float(timeout), tuple(projects))
 
@@ -197,8 +221,10 @@ def entry_path(root: Path, text: str, config: Path) -> Path:
     return folder
 
 
-def _read_entry(root: Path, entry: object, default_python: str | None) -> Project:
-    config = root / CONFIG_NAME
+def read_project_entry(
+    root: Path, entry: object, default_python: str | None, config: Path
+) -> Project:
+    """One `[[workspace.projects]]` entry of `config` (ws.toml, or dg.toml read as it is)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
         raise ConfigError(f'{config}: every [[workspace.projects]] entry needs `path = "..."`.')
     rel = entry["path"]
@@ -209,26 +235,94 @@ def _read_entry(root: Path, entry: object, default_python: str | None) -> Projec
     folder = entry_path(root, rel, config)
     venv = folder / venv_text
     python = (entry_python, f"{config.name} (project {rel})") if entry_python else None
-    fallback = normalize_name(Path(rel).name)
+    given_name = _optional_str(entry, "name", config, where)
+    target = ToolSettings(
+        module=_optional_str(entry, "module", config, where),
+        attribute=_optional_str(entry, "attribute", config, where),
+    )
+    external = _external_python(folder, entry, config, where)
+    if external is not None:
+        venv = external.parent.parent  # <env>/bin/python: `ws run` activates the env itself
+        python = (str(external), f"{config.name} (project {rel}) external_python")
+    fallback = Project(normalize_name(Path(rel).name), rel, folder, venv, python)
+    project = _read_project(
+        replace(fallback, external_python=external), default_python, config, target
+    )
+    return replace(project, name=check_project_name(given_name)) if given_name else project
+
+
+def _read_project(
+    fallback: Project, default_python: str | None, config: Path, target: ToolSettings
+) -> Project:
+    """The project in `fallback.root`, or `fallback` with a problem saying why it is unusable."""
+    folder, rel = fallback.root, fallback.path
     if not folder.is_dir():
-        return Project(fallback, rel, folder, venv, python, problem="missing")
+        return replace(fallback, problem="missing")
     pyproject = folder / "pyproject.toml"
     if not pyproject.is_file():
+        if fallback.external_python is not None and target.module:
+            # An external env with its target (from workspace.yaml): nothing to build or read.
+            return replace(fallback, settings=target, import_name=folder.name, sys_path=(".",))
         problem = f"{rel} has no pyproject.toml; add one or remove the entry with `ws remove`."
-        return Project(fallback, rel, folder, venv, python, problem=problem)
+        return replace(fallback, problem=problem)
     try:
         meta = read_toml(pyproject)
         name, settings, requires = _project_metadata(meta, pyproject)
+        settings, from_dagster = _with_target(folder, meta, settings, target)
     except ConfigError as exc:
-        return Project(fallback, rel, folder, venv, python, problem=str(exc))
+        return replace(fallback, problem=str(exc))
+    python = fallback.python
     if python is None:
         python = _python_version_file(folder, rel)
     if python is None and requires:
         python = (requires, f"{rel}/pyproject.toml requires-python")
     if python is None and default_python:
         python = (default_python, f"{config.name} [workspace] python")
-    import_name = _import_name(folder, name)
-    return Project(name, rel, folder, venv, python, settings, import_name, requires)
+    return replace(
+        fallback,
+        name=name,
+        python=python,
+        settings=settings,
+        import_name=_import_name(folder, name),
+        requires_python=requires,
+        sys_path=(".",) if from_dagster else (),  # Dagster imports from the project root
+    )
+
+
+def _external_python(folder: Path, entry: dict[str, Any], config: Path, where: str) -> Path | None:
+    text = _optional_str(entry, "external_python", config, where)
+    if text is None:
+        return None
+    if "python" in entry or "venv" in entry:
+        raise ConfigError(
+            f"{config}: {where} has external_python, so ws does not build its env; "
+            "remove `python` and `venv` there."
+        )
+    # Not resolved: a venv's python is a symlink, and resolving it would leave the venv.
+    return Path(os.path.abspath(folder / os.path.expanduser(text)))
+
+
+def _with_target(
+    folder: Path, meta: dict[str, Any], settings: ToolSettings, target: ToolSettings
+) -> tuple[ToolSettings, bool]:
+    """Settings with the module to load: ws.toml's entry, [tool.ws], else Dagster's own settings.
+
+    The flag says whether the target came from Dagster (which puts the project root on sys.path).
+    """
+    if target.module:
+        return replace(settings, module=target.module, attribute=target.attribute), True
+    if settings.module:
+        return settings, False
+    tool = meta.get("tool")
+    dagster = isinstance(tool, dict) and ("dg" in tool or "dagster" in tool)
+    if dagster or (folder / "dg.toml").is_file():
+        from ws.dagster_workspace import project_target
+
+        found = project_target(folder, meta)
+        if found is not None:
+            attribute = settings.attribute or found.attribute
+            return replace(settings, module=found.module, attribute=attribute), True
+    return settings, False
 
 
 def _project_metadata(

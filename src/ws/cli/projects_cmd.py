@@ -32,21 +32,36 @@ def init(
         bool,
         typer.Option(help="Also add two example projects, on two Python versions if installed."),
     ] = False,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Take the projects of a Dagster workspace: a dg.toml or a workspace.yaml.",
+        ),
+    ] = None,
 ) -> None:
     """Create a workspace: a commented ws.toml, projects/, .gitignore and a README.
 
-    Refuses a folder that already has a ws.toml and never overwrites an existing file.
+    Refuses a folder that already has a ws.toml and never overwrites an existing file. With
+    --from, lists the projects of a Dagster workspace file; entries ws cannot take (grpc_server)
+    are named and left out.
     """
     from ws.projects import init_workspace
 
     example_pythons = _example_pythons() if example else None
-    result = init_workspace(path, name=name, python=python, example_pythons=example_pythons)
+    result = init_workspace(
+        path, name=name, python=python, example_pythons=example_pythons, from_file=from_file
+    )
     console = _common.stdout_console()
     console.print(f"Created workspace [bold]{result.root}[/]")
     for kept in result.kept:
         console.print(f"  kept existing {kept.relative_to(result.root)}")
     for added in result.examples:
         console.print(f"  added example project [bold]{added.name}[/] at {added.path}")
+    for added in result.imported:
+        console.print(f"  added project [bold]{added.name}[/] at {added.path}")
+    for skipped in result.skipped:
+        _common.warn(skipped)
     console.print("Next: `ws add NAME` to add a project, then `ws sync`.")
 
 

@@ -1,0 +1,5 @@
+import dagster as dg
+
+
+class Warehouse(dg.ConfigurableResource):
+    dsn: str = "sqlite://"
