@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from ws import __version__
-from ws.cli import _common, defs_cmd, projects_cmd, python_cmd, sync_cmd
+from ws.cli import _common, defs_cmd, dev_cmd, projects_cmd, python_cmd, sync_cmd
 from ws.errors import WsError
 
 app = typer.Typer(
@@ -69,6 +69,7 @@ def _global_options(
         handler.setFormatter(logging.Formatter("%(message)s"))
         logging.getLogger("ws").addHandler(handler)
         logging.getLogger("ws").setLevel(logging.DEBUG)
+        _common.options.log_handler = handler
 
 
 app.command("init")(projects_cmd.init)
@@ -81,6 +82,7 @@ app.command(
 )(sync_cmd.run)
 list_app.command("defs")(defs_cmd.list_defs)
 app.command("check")(defs_cmd.check)
+app.command("dev")(dev_cmd.dev)
 python_app.command("list")(python_cmd.list_pythons)
 python_app.command("find")(python_cmd.find_python)
 app.add_typer(list_app, name="list")
@@ -104,7 +106,20 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         return 130
+    finally:
+        _end_verbose_logging()
     return 0
+
+
+def _end_verbose_logging() -> None:
+    """Detach --verbose's handler, so a later in-process run does not log to a stale stream."""
+    handler = _common.options.log_handler
+    if handler is not None:
+        import logging
+
+        logging.getLogger("ws").removeHandler(handler)
+        logging.getLogger("ws").setLevel(logging.NOTSET)
+        _common.options.log_handler = None
 
 
 def main() -> None:

@@ -1,0 +1,388 @@
+"""`ws dev` with real servers and real edits: one project reloads alone, a broken one shows its
+error and keeps its last good server, a killed server comes back, env and ws.toml changes are
+followed, and Ctrl-C leaves no process running."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from backend.samples import child_env, offline, write_project, write_workspace
+from test_loading import env_python, ws_defs_only  # noqa: F401  (fixtures: venvs via a .pth)
+
+from ws.servers import DevEvent, ServerState
+from ws.sync import sync_projects
+from ws.watching import DevSession
+from ws.workspace import read_workspace
+
+pytest_plugins = ["backend.fixtures"]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
+
+NOISY = "wsdevnoisy imported"  # what the `wsdevnoisy` dependency prints each time it is imported
+FORK_OR_PLAIN = pytest.mark.parametrize("fork", [True, False], ids=["fork", "plain"])
+
+
+def definitions(name: str, assets: int = 1, *, imports: str = "") -> str:
+    lines = [imports, "from ws_defs import Definitions, asset, job", ""]
+    for i in range(assets):
+        lines += ["@asset", f"def {name}_{i}():", "    return 1", ""]
+    listed = ", ".join(f"{name}_{i}" for i in range(assets))
+    lines.append(f"defs = Definitions(assets=[{listed}], jobs=[job('daily', assets=[{name}_0])])")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory, uv_offline: dict[str, str]) -> Path:
+    """alpha (ws-defs only) and beta (imports tinydep and the noisy dependency), synced once;
+    gamma is written but not listed."""
+    from backend.samples import tiny_backend
+
+    noisy = f"import sys\nprint({NOISY!r}, file=sys.stderr)\n".encode()
+    tiny_backend.write_wheel(
+        uv_offline["UV_FIND_LINKS"], "wsdevnoisy", "1.0", {"wsdevnoisy/__init__.py": noisy}
+    )
+    root = tmp_path_factory.mktemp("dev")
+    projects = {"alpha": [], "beta": ["tinydep", "wsdevnoisy"], "gamma": []}
+    for name, dependencies in projects.items():
+        folder = write_project(root / name, name, dependencies=dependencies)
+        imports = "import tinydep, wsdevnoisy" if dependencies else ""
+        (folder / "src" / name / "definitions.py").write_text(definitions(name, imports=imports))
+    write_workspace(root, [{"path": "alpha"}, {"path": "beta"}])
+    workspace = read_workspace(root)
+    with offline(uv_offline):
+        report = sync_projects(workspace, workspace.projects, jobs=2)
+    assert not report.failed, report.failed
+    return root
+
+
+@pytest.fixture
+def edit(workspace: Path) -> Iterator[Callable[[str, str], None]]:
+    """Write a file of the workspace (a path relative to it); every file is restored afterwards."""
+    originals: dict[Path, str] = {}
+
+    def write(relative: str, text: str) -> None:
+        path = workspace / relative
+        originals.setdefault(path, path.read_text())
+        path.write_text(text)
+
+    yield write
+    for path, text in originals.items():
+        path.write_text(text)
+
+
+class Events:
+    """Every event a session reported; tests wait for the one they expect."""
+
+    def __init__(self) -> None:
+        self.all: list[DevEvent] = []
+        self._more = threading.Condition()
+
+    def __call__(self, event: DevEvent) -> None:
+        with self._more:
+            self.all.append(event)
+            self._more.notify_all()
+
+    def mark(self) -> int:
+        with self._more:
+            return len(self.all)
+
+    def wait_for(
+        self, kind: str, name: str | None = None, *, after: int = 0, timeout: float = 15
+    ) -> DevEvent:
+        deadline = time.monotonic() + timeout
+        with self._more:
+            while True:
+                for event in self.all[after:]:
+                    if event.kind == kind and (name is None or event.name == name):
+                        return event
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [e.to_json() for e in self.all[after:]]
+                    raise AssertionError(f"no {kind} event for {name} in {timeout} s: {seen}")
+                self._more.wait(remaining)
+
+    def lines(self, name: str, *, after: int = 0) -> list[str]:
+        with self._more:
+            return [e.text or "" for e in self.all[after:] if e.kind == "output" and e.name == name]
+
+
+@contextmanager
+def serving(root: Path, *names: str, fork: bool) -> Iterator[Events]:
+    events = Events()
+    session = DevSession(read_workspace(root), names, on_event=events, fork=fork)
+    session.start()
+    try:
+        yield events
+    finally:
+        session.stop()
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie whose parent is gone does not count: this box's init
+    does not reap)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def pid_of(event: DevEvent) -> int:
+    assert event.state is not None and event.state.pid is not None, event
+    return event.state.pid
+
+
+def counts(event: DevEvent) -> dict[str, int]:
+    assert event.state is not None and event.state.counts is not None, event
+    return dict(event.state.counts)
+
+
+@FORK_OR_PLAIN
+def test_an_edit_reloads_that_project_alone(
+    workspace: Path, edit: Callable[[str, str], None], fork: bool
+) -> None:
+    with serving(workspace, fork=fork) as events:
+        first = events.wait_for("loaded", "alpha")
+        events.wait_for("loaded", "beta")
+        mark = events.mark()
+        edit("alpha/src/alpha/definitions.py", definitions("alpha", assets=3))
+        reloaded = events.wait_for("loaded", "alpha", after=mark)
+
+        assert counts(reloaded)["assets"] == 3 and counts(reloaded)["jobs"] == 1
+        assert pid_of(reloaded) != pid_of(first) and not alive(pid_of(first))
+        reloading = events.wait_for("reloading", "alpha", after=mark)
+        assert reloading.reason == "src/alpha/definitions.py changed"
+        beta = [e.kind for e in events.all[mark:] if e.name == "beta" and e.kind != "output"]
+        assert beta == []  # (what beta printed while preloading may arrive late: not a reload)
+
+
+def test_a_broken_project_keeps_its_last_good_server_until_fixed(
+    workspace: Path, edit: Callable[[str, str], None]
+) -> None:
+    with serving(workspace, "alpha", fork=True) as events:
+        first = events.wait_for("loaded", "alpha")
+        mark = events.mark()
+        edit(
+            "alpha/src/alpha/definitions.py", definitions("alpha") + "raise RuntimeError('oops')\n"
+        )
+        failed = events.wait_for("error", "alpha", after=mark)
+
+        assert failed.state is not None and failed.state.error is not None
+        assert failed.state.error["kind"] == "import_error"
+        assert "RuntimeError: oops (src/alpha/definitions.py:" in failed.state.error["message"]
+        assert failed.state.stale and counts(failed) == counts(first)
+        assert pid_of(failed) == pid_of(first) and alive(pid_of(first))
+        assert failed.to_json()["stale"] is True
+
+        mark = events.mark()
+        edit("alpha/src/alpha/definitions.py", definitions("alpha", assets=2))
+        fixed = events.wait_for("loaded", "alpha", after=mark)
+        assert counts(fixed)["assets"] == 2 and not alive(pid_of(first))
+
+
+@FORK_OR_PLAIN
+def test_a_killed_server_is_restarted(workspace: Path, fork: bool) -> None:
+    with serving(workspace, "beta", fork=fork) as events:
+        first = events.wait_for("loaded", "beta")
+        mark = events.mark()
+        os.kill(pid_of(first), signal.SIGKILL)
+        restarting = events.wait_for("restarting", "beta", after=mark)
+        back = events.wait_for("loaded", "beta", after=mark)
+
+        assert restarting.reason == f"pid {pid_of(first)} was killed by SIGKILL"
+        assert restarting.delay is not None and restarting.delay > 0
+        assert pid_of(back) != pid_of(first) and alive(pid_of(back))
+        if fork:  # the fork server itself dying takes its child along; both come back
+            mark = events.mark()
+            os.killpg(os.getpgid(pid_of(back)), signal.SIGKILL)
+            again = events.wait_for("loaded", "beta", after=mark)
+            assert "ended with its fork server" in (
+                events.wait_for("restarting", "beta", after=mark).reason or ""
+            )
+            assert alive(pid_of(again))
+
+
+@FORK_OR_PLAIN
+def test_the_fork_server_does_not_import_dependencies_again(
+    workspace: Path, edit: Callable[[str, str], None], fork: bool
+) -> None:
+    with serving(workspace, "beta", fork=fork) as events:
+        events.wait_for("loaded", "beta")
+        # Imported by the first load, then by the warm process preloading it (fork only).
+        deadline = time.monotonic() + 10
+        while events.lines("beta").count(NOISY) < (2 if fork else 1):
+            assert time.monotonic() < deadline, events.lines("beta")
+            time.sleep(0.02)
+        mark = events.mark()
+        edit("beta/src/beta/definitions.py", definitions("beta", 2, imports="import wsdevnoisy"))
+        assert counts(events.wait_for("loaded", "beta", after=mark))["assets"] == 2
+        time.sleep(0.2)  # what the child printed reaches ws on another pipe than its answer
+        assert events.lines("beta", after=mark).count(NOISY) == (0 if fork else 1)
+
+
+def test_a_pyproject_change_resyncs_the_env_then_reloads(
+    workspace: Path, edit: Callable[[str, str], None]
+) -> None:
+    pyproject = (workspace / "alpha/pyproject.toml").read_text()
+    with serving(workspace, "alpha", fork=True) as events:
+        first = events.wait_for("loaded", "alpha")
+        mark = events.mark()
+        edit(
+            "alpha/pyproject.toml",
+            pyproject.replace("dependencies = [", 'dependencies = ["tinydep",'),
+        )
+        syncing = events.wait_for("syncing", "alpha", after=mark)
+        reloaded = events.wait_for("loaded", "alpha", after=mark, timeout=60)
+
+        assert syncing.reason == "pyproject.toml changed"
+        assert pid_of(reloaded) != pid_of(first)
+        python = workspace / "alpha/.venv/bin/python"
+        assert subprocess.run([python, "-c", "import tinydep"], check=False).returncode == 0
+
+
+def test_ws_toml_changes_start_and_stop_servers(
+    workspace: Path, edit: Callable[[str, str], None]
+) -> None:
+    config = (workspace / "ws.toml").read_text()
+    with serving(workspace, fork=True) as events:
+        events.wait_for("loaded", "alpha")
+        events.wait_for("loaded", "beta")
+        edit("ws.toml", config + '\n[[workspace.projects]]\npath = "gamma"\n')
+        gamma = events.wait_for("loaded", "gamma", timeout=60)  # its env is built first
+        mark = events.mark()
+        edit("ws.toml", config)
+        events.wait_for("stopped", "gamma", after=mark)
+
+        assert not alive(pid_of(gamma))
+        assert [e.name for e in events.all[mark:] if e.kind == "stopped"] == ["gamma"]
+
+
+def test_ctrl_c_stops_every_server_and_leaves_no_process(
+    workspace: Path, edit: Callable[[str, str], None]
+) -> None:
+    command = [sys.executable, "-m", "ws", "dev", "--json"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    lines: queue.Queue[dict[str, Any]] = queue.Queue()
+    seen: list[dict[str, Any]] = []
+    groups: set[int] = set()  # each server's process group, read while it runs
+
+    def wait_for(kind: str, name: str, after: int = 0) -> dict[str, Any]:
+        while True:
+            for line in seen[after:]:
+                if line["event"] == kind and line.get("name") == name:
+                    return line
+            seen.append(lines.get(timeout=30))
+            if seen[-1]["event"] == "loaded":
+                groups.add(os.getpgid(seen[-1]["pid"]))
+
+    with subprocess.Popen(command, cwd=workspace, env=child_env(), **pipes) as proc:  # type: ignore[call-overload]
+        reader = threading.Thread(target=lambda: [lines.put(json.loads(x)) for x in proc.stdout])
+        reader.start()
+        try:
+            wait_for("loaded", "alpha")
+            wait_for("loaded", "beta")
+            mark = len(seen)
+            edit("alpha/src/alpha/definitions.py", definitions("alpha", assets=2))
+            assert wait_for("loaded", "alpha", mark)["counts"]["assets"] == 2
+        finally:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(timeout=15)
+            reader.join()
+            errors = proc.stderr.read()
+    pids = {line["pid"] for line in seen if line.get("pid")}
+    stopped = [line["name"] for line in lines.queue if line["event"] == "stopped"]
+
+    assert code == 0, errors
+    assert sorted(stopped) == ["alpha", "beta"]
+    assert [pid for pid in pids if alive(pid)] == []
+    assert [p for p in _processes_in(groups) if alive(p)] == []
+    assert all(line["version"] == 1 for line in seen)
+
+
+def _processes_in(groups: set[int]) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) in groups:  # state, ppid, pgrp
+                found.append(int(entry.name))
+    return found
+
+
+def test_unknown_project_is_a_usage_error(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    result = ws("dev", "nosuch", "--json", cwd=workspace)
+    assert result.code == 2
+    assert "no project named 'nosuch'" in result.err and result.out == ""
+
+
+def test_the_table_fits_the_terminal() -> None:
+    from rich.console import Console
+
+    from ws.cli.dev_cmd import _Table
+
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=False, color_system=None)
+    table = _Table(console)
+    counts = {"assets": 12, "asset_checks": 0, "jobs": 3, "schedules": 1, "sensors": 0}
+    long_error = {"kind": "import_error", "message": "RuntimeError: " + "x" * 200}
+    states = [
+        ServerState("marketing-analytics", "loaded", "3.12.1", 43211, 41, counts),
+        ServerState("finance", "error", "3.10.13", 43212, 120, counts, long_error, stale=True),
+        ServerState("ops", "restarting"),
+    ]
+    for state in states:
+        table.event(DevEvent("loaded", state.name, state))
+    console.print(table)
+    text = out.getvalue()
+
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "error (stale)" in text and "finance  import_error: RuntimeError: xxx" in text
+    assert "marketing-analytics" in text and "43211" in text
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.13"])
+def test_the_fork_server_outlives_children_that_crash_or_hang(
+    env_python: Callable[[str], Path],  # noqa: F811  (the imported fixture, requested by name)
+    tmp_path: Path,
+    minor: str,
+) -> None:
+    from test_loading import target
+
+    from ws.servers import _Shim
+
+    python = env_python(minor)
+    with _Shim(target("defs_segfault", python, tmp_path)) as crashing:
+        result, pid, _ = crashing.fork_load(timeout=10)
+        assert result.error is not None and result.error["kind"] == "crashed"
+        assert "was killed by SIGSEGV before answering" in result.error["message"]
+        assert pid is not None and not alive(pid) and crashing.running
+    with _Shim(target("defs_loop", python, tmp_path)) as hanging:
+        result, pid, _ = hanging.fork_load(timeout=0.5)
+        assert result.error == {
+            "kind": "timeout",
+            "message": "defs_loop.definitions did not load within 0.5 s",
+        }
+        assert pid is not None and not alive(pid) and hanging.running
+    with _Shim(target("defs_ok", python, tmp_path)) as good:
+        result, pid, modules = good.fork_load(timeout=10)
+        assert result.ok and pid is not None and alive(pid)
+        assert "ws_defs" in modules and not any(m.startswith("defs_ok") for m in modules)
+        assert good.preload(modules, timeout=10) == 1  # its thread count after
+        assert good.child_ended(pid) is None
+        good.release(pid)
+        assert not alive(pid) and good.child_ended(pid) == "is not running"
