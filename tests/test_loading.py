@@ -286,3 +286,30 @@ def test_results_are_frozen_values() -> None:
     assert not result.ok
     with pytest.raises(AttributeError):
         result.name = "q"  # type: ignore[misc]
+
+
+def test_a_same_second_same_size_edit_is_never_served_stale(
+    env_python: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """CPython trusts a .pyc by whole-second mtime and size; the shim compiles project code afresh."""
+    project = tmp_path / "quick"
+    package = project / "src" / "quick"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    defs_file = package / "definitions.py"
+    quick = LoadTarget("quick", env_python(NEWEST), project, "quick.definitions", sys_path=("src",))
+    stamp = int(time.time())
+
+    def write(key: str) -> None:
+        defs_file.write_text(
+            f"from ws_defs import Definitions, asset\n@asset(key='{key}')\ndef a(): ...\ndefs = Definitions(assets=[a])\n"
+        )
+        os.utime(defs_file, (stamp, stamp))  # the same second, and the same size, both times
+
+    write("one")
+    first = load_location(quick, timeout=10)
+    write("two")
+    second = load_location(quick, timeout=10)
+    assert first.snapshot is not None and first.snapshot["assets"][0]["key"] == "one"
+    assert second.snapshot is not None and second.snapshot["assets"][0]["key"] == "two"
+    assert not list(project.rglob("__pycache__"))  # and nothing was written into the project

@@ -65,6 +65,7 @@ def main() -> None:
     faulthandler.enable()
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1)
+    _compile_project_sources_afresh(os.getcwd())
     baseline = set(sys.modules)
     for line in requests:
         if not line.strip():
@@ -75,6 +76,31 @@ def main() -> None:
     sys.stderr.flush()
     # Skip interpreter teardown: user threads or atexit hooks must not keep ws waiting.
     os._exit(0)
+
+
+def _compile_project_sources_afresh(root: str) -> None:
+    """Import the project's own files from their source every time, never through __pycache__.
+
+    CPython trusts a .pyc whose recorded source mtime (whole seconds) and size match, so two saves
+    of the same size within one second (`ws dev`, an editor) would load stale code; and writing
+    __pycache__ would add files to the team's folder (-I ignores PYTHONDONTWRITEBYTECODE). A
+    project's own modules are small, so compiling them costs milliseconds. Installed packages
+    (under sys.prefix, even when the env sits inside the project) keep their bytecode.
+    """
+    from importlib.machinery import SourceFileLoader
+
+    project = os.path.join(os.path.realpath(root), "")
+    env = os.path.join(os.path.realpath(sys.prefix), "")
+    cached_get_code = SourceFileLoader.get_code
+
+    def get_code(self: Any, fullname: str) -> Any:
+        path = self.get_filename(fullname)
+        real = os.path.realpath(path)
+        if real.startswith(project) and not real.startswith(env):
+            return self.source_to_code(self.get_data(path), path)
+        return cached_get_code(self, fullname)
+
+    SourceFileLoader.get_code = get_code  # type: ignore[method-assign]
 
 
 def _take_std_streams() -> Tuple[IO[bytes], IO[bytes]]:
