@@ -254,3 +254,22 @@ def test_inside_a_project_only_it_is_synced_and_prune_removes_dropped_envs(
     assert f"Pruned {tmp_path / 'b' / '.venv'}" in pruned.out
     assert not (tmp_path / "b" / ".venv").exists()
     assert (tmp_path / "b" / "pyproject.toml").exists() and (tmp_path / "a" / ".venv").exists()
+
+
+def test_several_updates_at_once_in_a_fresh_process(
+    tmp_path: Path, uv_offline: dict[str, str]
+) -> None:
+    """Reinstalls in worker threads, with no env created first: uv's lookup must not race."""
+    names = ["u1", "u2", "u3"]
+    for name in names:
+        write_project(tmp_path / name, name)
+    write_workspace(tmp_path, [{"path": name} for name in names])
+    env = {**child_env(), **uv_offline}
+    assert ws_child("sync", "--offline", cwd=tmp_path, env=env).returncode == 0
+    for round_ in range(3):  # the race lost 5 times in 6 before the fix
+        for name in names:  # a pyproject change each: an update (reinstall), not a creation
+            with (tmp_path / name / "pyproject.toml").open("a") as handle:
+                handle.write(f"\n# change {round_}\n")
+        done = ws_child("sync", "--offline", "--json", cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        assert [p["status"] for p in json.loads(done.stdout)["projects"]] == ["updated"] * 3

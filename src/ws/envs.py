@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -195,9 +196,7 @@ class Environment:
             ) from None
 
     def _install(self, *, reinstall: bool, offline: bool, cancel: threading.Event | None) -> None:
-        from uv import find_uv_bin
-
-        uv = find_uv_bin()
+        uv = uv_binary()
         wheel = defs_wheel()
         common = ["--color", "never"] + (["--offline"] if offline else [])
         args = [uv, "pip", "install", "--python", str(self.python), *common]
@@ -403,6 +402,18 @@ def _find_links(ours: Path) -> list[str]:
 def _check_cancel(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled
+
+
+@functools.cache
+def uv_binary() -> str:
+    """The uv executable shipped in uv's wheel; found once, before any worker thread needs it.
+
+    uv's lookup goes through sysconfig, whose first use is not thread-safe (on 3.11 two threads
+    racing there fail with a TypeError), so sync asks for it in the main thread first.
+    """
+    from uv import find_uv_bin
+
+    return find_uv_bin()
 
 
 def _uv_env() -> dict[str, str]:

@@ -116,6 +116,7 @@ def sync_projects(
     ours = [p for p in projects if p.name not in failed and p.external_python is None]
     _record_envs(workspace, ours)
     if todo:
+        envs.uv_binary()  # in this thread: its first lookup is not thread-safe
         for result in _build_all(todo, jobs, reinstall, offline, report):
             results[result.name] = result
     pruned = prune_environments(workspace) if prune else None
