@@ -7,6 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,22 @@ def test_the_key_follows_new_files_and_the_env_marker(tmp_path: Path) -> None:
     assert added != key
     (project.venv / ENV_MARKER).write_text('{"fingerprint": 2}')  # ws sync rebuilt the env
     assert source_key(project) != added
+
+
+def test_an_external_env_counts_by_its_site_packages(tmp_path: Path) -> None:
+    """An env ws never builds has no marker: installing into it must still invalidate."""
+    project = app(small_workspace(tmp_path))
+    env = tmp_path / "dagster-env"
+    site = env / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (env / "bin").mkdir()
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    external = replace(project, external_python=env / "bin" / "python")
+    key = source_key(external)
+    assert source_key(external) == key
+    (site / "newdep-1.0.dist-info").mkdir()  # `uv pip install newdep` in that env
+    bump(site)
+    assert source_key(external) != key
 
 
 def test_an_outcome_is_served_until_its_project_changes(tmp_path: Path) -> None:

@@ -98,13 +98,25 @@ def source_key(project: Project) -> str:
         digest.update((project.venv / ENV_MARKER).read_bytes())
     except OSError:
         digest.update(b"no env marker")
-    for path in _source_files(project):
+    for path in _source_files(project) + _external_env_files(project):
         try:
             stat = path.stat()
         except OSError:
             continue
         digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
     return digest.hexdigest()
+
+
+def _external_env_files(project: Project) -> list[Path]:
+    """What stands for an external env's contents, which ws never builds and so never marks.
+
+    Installing, removing or upgrading a package adds or renames entries in site-packages, which
+    changes that folder's mtime; a recreated env gets a new pyvenv.cfg.
+    """
+    if project.external_python is None:
+        return []
+    env = project.external_python.parent.parent
+    return [env / "pyvenv.cfg", *sorted(env.glob("lib/python*/site-packages"))]
 
 
 def _source_files(project: Project) -> list[Path]:

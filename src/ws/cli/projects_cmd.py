@@ -155,7 +155,12 @@ def list_projects(json_output: JsonOption = False) -> None:
         console.print(note, markup=False, highlight=False)
 
 
-_ENV_STYLES = {"ready": "[green]{}[/]", "stale": "[yellow]{}[/]", "failed": "[red]{}[/]"}
+_ENV_STYLES = {
+    "ready": "[green]{}[/]",
+    "external": "[cyan]{}[/]",
+    "stale": "[yellow]{}[/]",
+    "failed": "[red]{}[/]",
+}
 
 
 def _project_row(status: ProjectStatus) -> dict[str, Any]:

@@ -31,6 +31,7 @@ _STYLES = {
     "created": "green",
     "updated": "green",
     "unchanged": "dim",
+    "external": "cyan",
     "failed": "bold red",
     "waiting": "yellow",
 }
@@ -238,7 +239,9 @@ def _print_summary(report: SyncReport, seconds: float) -> None:
     for result in report.results:
         counts[result.status] = counts.get(result.status, 0) + 1
     parts = [
-        f"{counts[s]} {s}" for s in ("created", "updated", "unchanged", "failed") if s in counts
+        f"{counts[s]} {s}"
+        for s in ("created", "updated", "unchanged", "external", "failed")
+        if s in counts
     ]
     total = len(report.results)
     noun = "project" if total == 1 else "projects"
