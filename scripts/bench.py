@@ -311,13 +311,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="counted runs per command (default 5, quick 3)")
     parser.add_argument("--quick", action="store_true", help="fewer sizes and runs")
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    parser.add_argument(
+        "--dagster",
+        action="store_true",
+        help="also run the dagster section (installs dagster and dg from the registry)",
+    )
     args = parser.parse_args(argv)
     unknown = [name for name in args.sections if name not in SECTIONS]
     if unknown:
         parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
     settings.quick = args.quick
     runs = args.runs or (3 if args.quick else 5)
-    chosen = args.sections or list(SECTIONS)
+    # dagster needs the registry and minutes of installing: only when named or asked for.
+    chosen = args.sections or [name for name in SECTIONS if name != "dagster"]
+    if args.dagster and "dagster" not in chosen:
+        chosen.append("dagster")
     report = Report()
     print(f"# {machine()}; ws = {WS}; {runs} runs each, medians\n")
     load_before = os.getloadavg()[0]
