@@ -18,7 +18,6 @@ from backend.samples import BACKEND, child_env, write_workspace
 from conftest import SAMPLES, WsResult, other_python
 
 from ws import loading as ws_loading
-from ws import locations as ws_locations
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
@@ -476,7 +475,7 @@ def test_jobs_bounds_the_parallel_loads(
     jobs: list[int] = []
     running = [0, 0]  # now, most at once
     lock = threading.Lock()
-    real_many, real_one = ws_locations.load_locations, ws_loading.load_location
+    real_many, real_one = ws_loading.load_locations, ws_loading.load_location
 
     def many(targets: Any, **kwargs: Any) -> Any:
         jobs.append(kwargs["jobs"])
@@ -493,7 +492,7 @@ def test_jobs_bounds_the_parallel_loads(
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(ws_locations, "load_locations", many)
+    monkeypatch.setattr(ws_loading, "load_locations", many)
     monkeypatch.setattr(ws_loading, "load_location", one)
     names = ["defs-ok", "finance", "strays"]
     one_at_a_time: WsResult = ws(

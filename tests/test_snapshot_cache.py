@@ -16,7 +16,7 @@ from backend.samples import write_workspace
 from conftest import WsResult
 from test_defs_cli import FINANCE, MINE, copy_sample, sync, write_defs_project
 
-from ws import locations as ws_locations
+from ws import loading as ws_loading
 from ws.envs import ENV_MARKER
 from ws.snapshot_cache import CACHE_VERSION, SnapshotCache, source_key
 from ws.workspace import Project, Workspace, read_workspace
@@ -242,13 +242,13 @@ def synced(tmp_path_factory: pytest.TempPathFactory, uv_offline: dict[str, str])
 def starts(monkeypatch: pytest.MonkeyPatch, synced: Path) -> Iterator[list[str]]:
     """The projects each run started an interpreter for, flattened; the cache starts empty."""
     names: list[str] = []
-    real = ws_locations.load_locations
+    real = ws_loading.load_locations
 
     def counting(targets: Any, **kwargs: Any) -> Any:
         names.extend(t.name for t in targets)
         return real(targets, **kwargs)
 
-    monkeypatch.setattr(ws_locations, "load_locations", counting)
+    monkeypatch.setattr(ws_loading, "load_locations", counting)
     (synced / ".ws" / "snapshots.json").unlink(missing_ok=True)
     yield names
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from ws.loading import LocationResult
+    from ws.location_types import LocationResult
 
 SNAPSHOT_VERSION = 1
 DOCUMENT_VERSION = 1

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ws import process
 from ws.defs_wheel import DIST_NAME, defs_package, defs_wheel
 from ws.errors import ProjectFailed
-from ws.files import cache_dir, write_atomic
+from ws.files import ENV_MARKER, cache_dir, write_atomic
 
 if TYPE_CHECKING:
     from ws.pythons import Interpreter
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ws")
 
-ENV_MARKER = "ws-env.json"
 MARKER_VERSION = 1
 LOCK_FILE = "uv.lock"
 _BIN = "Scripts" if os.name == "nt" else "bin"

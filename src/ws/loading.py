@@ -21,14 +21,24 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
 from ws.definitions import Snapshot, SnapshotError
+from ws.location_types import LoadTarget, LocationResult
 from ws.process import clean_env, kill_group
+
+__all__ = [
+    "SHIM_PATH",
+    "LoadTarget",
+    "LocationResult",
+    "ShimProcess",
+    "load_location",
+    "load_locations",
+]
 
 log = logging.getLogger("ws")
 
@@ -36,32 +46,6 @@ SHIM_PATH = Path(str(resources.files("ws._shim").joinpath("loader.py")))
 _TAIL_BYTES = 8192
 _TAIL_LINES = 50
 _DUMP_WAIT = 0.5  # seconds a timed-out shim gets to write its stack after SIGUSR1
-
-
-@dataclass(frozen=True)
-class LoadTarget:
-    """Everything needed to load one location."""
-
-    name: str  # project name
-    python: Path  # the environment's interpreter (absolute)
-    root: Path  # project root: the shim's cwd
-    module: str
-    attribute: str | None = None
-    sys_path: tuple[str, ...] = ()  # prepended to sys.path; relative entries are from root
-
-
-@dataclass(frozen=True)
-class LocationResult:
-    """A project's snapshot, or the error that stopped it loading (`{"kind", "message", ...}`)."""
-
-    name: str
-    snapshot: dict[str, Any] | None
-    error: dict[str, str] | None
-    seconds: float = 0.0  # wall time on the host, process start included
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.snapshot is not None
 
 
 def load_location(target: LoadTarget, *, timeout: float = 60.0) -> LocationResult:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ws.definitions import Problem, find_problems
-from ws.envs import ENV_MARKER
-from ws.loading import LoadTarget, LocationResult, load_locations
+from ws.files import ENV_MARKER
+from ws.location_types import LoadTarget, LocationResult
 from ws.snapshot_cache import SnapshotCache
 from ws.workspace import Project, Workspace
 
@@ -84,6 +84,8 @@ def load_project_locations(
         if on_done is not None:
             on_done(results[project.name])
     if to_load:
+        from ws.loading import load_locations  # only now: a fully cached listing starts nothing
+
         loaded = load_locations(
             [load_target(p) for p in to_load], jobs=jobs, timeout=timeout, on_done=on_done
         )

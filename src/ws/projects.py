@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ws import scaffold
-from ws.envs import ENV_MARKER
 from ws.errors import ConfigError
+from ws.files import ENV_MARKER
 from ws.toml_edit import add_project_entry, remove_project_entry
 from ws.workspace import (
     CONFIG_NAME,

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ws.definitions import Snapshot, SnapshotError
-from ws.envs import ENV_MARKER
-from ws.files import write_atomic
+from ws.files import ENV_MARKER, write_atomic
 from ws.workspace import Project, Workspace
 
 log = logging.getLogger("ws")

@@ -11,7 +11,7 @@ import typer
 from ws.cli import _common
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.text import Text
 
 Names = Annotated[
     list[str] | None,
@@ -29,7 +29,7 @@ NoCache = Annotated[
 Timeout = Annotated[
     float | None,
     typer.Option(
-        help="Seconds one project may take to load. Default: [workspace] timeout, else 60."
+        help="Seconds one project may take to load. Default: \\[workspace] timeout, else 60."
     ),
 ]
 Jobs = Annotated[
@@ -54,10 +54,9 @@ def list_defs(
     if json_output:
         _common.print_json(document)
     else:
-        console = _common.stdout_console()
-        for location in document["locations"]:
-            _render_location(console, location)
-        _render_problems(console, document["problems"])
+        _common.stdout_console().print(
+            _report(document["locations"], document["problems"]), soft_wrap=True
+        )
     if any(loc["status"] != "loaded" for loc in document["locations"]):
         raise typer.Exit(1)
 
@@ -79,9 +78,8 @@ def check(
         _common.print_json(document)
     else:
         console = _common.stdout_console()
-        for location in failed:
-            _render_error(console, location)
-        _render_problems(console, problems)
+        if failed or problems:
+            console.print(_report(failed, problems), soft_wrap=True)
         loaded = len(document["locations"]) - len(failed)
         verdict = f"{_count(loaded, 'location')} loaded, {len(failed)} failed, {_count(len(problems), 'problem')}"
         style = "green" if not failed and not problems else "red"
@@ -121,58 +119,61 @@ def _load(
     return defs_document(results, problems)
 
 
-def _render_location(console: Console, location: dict[str, Any]) -> None:
-    from rich.table import Table
+def _report(locations: list[dict[str, Any]], problems: list[dict[str, Any]]) -> Text:
+    """All locations and problems as one aligned text, printed at once.
+
+    Plain aligned rows rather than a Rich Table per location: laying out fifty tables took most
+    of a cached `ws list defs` (see docs/benchmarks.md).
+    """
     from rich.text import Text
 
-    if location["status"] != "loaded":
-        _render_error(console, location)
-        return
-    # A line of its own, not the table's title: a title wraps at the (narrow) table's width.
+    text = Text()
+    for location in locations:
+        if location["status"] == "loaded":
+            _append_location(text, location)
+        else:
+            _append_error(text, location)
+    for problem in problems:
+        text.append("problem: ", "bold yellow").append(problem["message"] + "\n")
+    text.rstrip()
+    return text
+
+
+def _append_location(text: Text, location: dict[str, Any]) -> None:
     target = f"{location['module']}:{location['attribute']}"
     timing = f"Python {location['python']}, {location['load_ms']} ms"
-    console.print(Text.assemble((location["name"], "bold"), "  ", target, "  ", (timing, "dim")))
-    table = Table(show_edge=False, expand=False)
-    table.add_column("kind", style="dim")
-    table.add_column("name", style="bold")
-    table.add_column("details", overflow="fold")
-    for asset in location["assets"]:
-        deps = ", ".join(asset["deps"]) or "-"
-        table.add_row("asset", asset["key"], f"group {asset['group']}; deps {deps}")
-    for item in location["asset_checks"]:
-        table.add_row("check", item["name"], f"on {item['asset']}")
-    for job in location["jobs"]:
-        table.add_row("job", job["name"], ", ".join(job["assets"]) or "-")
-    for schedule in location["schedules"]:
-        table.add_row("schedule", schedule["name"], f"{schedule['cron']} -> {schedule['job']}")
-    for sensor in location["sensors"]:
-        table.add_row("sensor", sensor["name"], f"-> {sensor['job']}" if sensor.get("job") else "")
-    for resource in location["resources"]:
-        table.add_row("resource", resource["name"], resource.get("type") or "")
-    console.print(table)
-    console.print()
+    text.append(location["name"], "bold").append(f"  {target}  ").append(timing, "dim")
+    text.append("\n")
+    rows = _rows(location)
+    width = max((len(name) for _, name, _ in rows), default=0)
+    for kind, name, details in rows:
+        text.append(f"  {kind:<8}  ", "dim").append(name.ljust(width), "bold")
+        text.append(f"  {details}\n")
+    text.append("\n")
 
 
-def _render_error(console: Console, location: dict[str, Any]) -> None:
-    from rich.padding import Padding
-    from rich.text import Text
+def _rows(location: dict[str, Any]) -> list[tuple[str, str, str]]:
+    rows = [
+        ("asset", a["key"], f"group {a['group']}; deps {', '.join(a['deps']) or '-'}")
+        for a in location["assets"]
+    ]
+    rows += [("check", c["name"], f"on {c['asset']}") for c in location["asset_checks"]]
+    rows += [("job", j["name"], ", ".join(j["assets"]) or "-") for j in location["jobs"]]
+    rows += [("schedule", s["name"], f"{s['cron']} -> {s['job']}") for s in location["schedules"]]
+    rows += [
+        ("sensor", s["name"], f"-> {s['job']}" if s.get("job") else "") for s in location["sensors"]
+    ]
+    rows += [("resource", r["name"], r.get("type") or "") for r in location["resources"]]
+    return rows
 
+
+def _append_error(text: Text, location: dict[str, Any]) -> None:
     error = location["error"]
     headline, _, details = error["message"].partition("\n")
-    console.print(
-        Text.assemble(
-            (location["name"], "bold"), "  ", (f"{error['kind']}: ", "bold red"), headline
-        )
-    )
-    if details.strip():  # a crash's or a timeout's stderr tail: set off under its location
-        console.print(Padding(Text(details, style="dim"), (0, 0, 0, 4)))
-
-
-def _render_problems(console: Console, problems: list[dict[str, Any]]) -> None:
-    from rich.text import Text
-
-    for problem in problems:
-        console.print(Text.assemble(("problem: ", "bold yellow"), problem["message"]))
+    text.append(location["name"], "bold").append("  ").append(f"{error['kind']}: ", "bold red")
+    text.append(headline + "\n")
+    for line in details.splitlines():  # a crash's or a timeout's stderr tail, set off under it
+        text.append(f"    {line}\n", "dim")
 
 
 def _count(n: int, word: str) -> str:
