@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 ENV_MARKER = "ws-env.json"
@@ -24,6 +23,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
     Text is written as given (no newline translation), so a CRLF file stays CRLF.
     """
+    import tempfile  # here, not at the top: most commands only read (tempfile pulls in random)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

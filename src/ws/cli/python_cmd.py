@@ -104,23 +104,33 @@ def _key(executable: str) -> str:
 
 
 def _print_table(interpreters: Sequence[Interpreter], users: dict[str, list[str]] | None) -> None:
-    from rich.table import Table
+    """Aligned columns printed as one text: a Rich Table's layout was most of this command's time."""
     from rich.text import Text
 
-    notes = any(not i.supported for i in interpreters)
-    table = Table(box=None, pad_edge=False)
-    for column in ("Version", "Implementation", "Path", "Source"):
-        table.add_column(column, overflow="fold" if column == "Path" else "ellipsis")
+    header = ["Version", "Implementation", "Path", "Source"]
     if users is not None:
-        table.add_column("Projects")
+        header.append("Projects")
+    notes = any(not i.supported for i in interpreters)
     if notes:
-        table.add_column("Note")
+        header.append("Note")
+    rows: list[tuple[list[str], bool]] = []
     for interp in interpreters:
         row = [interp.version, interp.implementation, interp.executable, interp.source]
         if users is not None:
             row.append(", ".join(users.get(_key(interp.executable), [])))
         if notes:
             row.append("" if interp.supported else f"unsupported: {interp.reason}")
-        # Text, not str: a path or a reason with [brackets] must not be read as Rich markup.
-        table.add_row(*(Text(cell) for cell in row), style=None if interp.supported else "dim")
-    _common.stdout_console().print(table)
+        rows.append((row, interp.supported))
+    widths = [
+        max(len(r[i]) for r in [header, *(row for row, _ in rows)]) for i in range(len(header))
+    ]
+    text = Text()
+    text.append(
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n", "bold"
+    )
+    for row, supported in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+        # Text, not markup: a path or a reason with [brackets] is printed as it is.
+        text.append("  ".join(cells).rstrip() + "\n", None if supported else "dim")
+    text.rstrip()
+    _common.stdout_console().print(text, soft_wrap=True)
