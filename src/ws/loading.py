@@ -19,7 +19,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from importlib import resources
@@ -73,6 +73,24 @@ def load_locations(
             if on_done is not None:
                 on_done(result)
     return [results[i] for i in range(len(targets))]
+
+
+def result_from_answer(
+    name: str, answer: Mapping[str, Any], seconds: float = 0.0
+) -> LocationResult:
+    """The shim's answer to a load as a result; a snapshot that does not validate is an error."""
+    if answer.get("ok") is not True or "error" in answer:
+        error = answer.get("error") or {"kind": "crashed", "message": "no answer"}
+        return LocationResult(name, None, dict(error), seconds)
+    snapshot = answer.get("snapshot")
+    try:
+        if not isinstance(snapshot, dict):
+            raise SnapshotError(f"the answer holds no snapshot: {answer!r:.200}")
+        Snapshot.from_json(snapshot)
+    except SnapshotError as exc:
+        error = {"kind": "invalid_definitions", "message": f"malformed snapshot: {exc}"}
+        return LocationResult(name, None, error, seconds)
+    return LocationResult(name, snapshot, None, seconds)
 
 
 class ShimProcess:
@@ -153,18 +171,7 @@ class ShimProcess:
         }
         started = time.perf_counter()
         answer = self._ask(request, timeout)
-        seconds = time.perf_counter() - started
-        if "error" in answer:
-            return LocationResult(t.name, None, answer["error"], seconds)
-        snapshot = answer.get("snapshot")
-        try:
-            if not isinstance(snapshot, dict):
-                raise SnapshotError(f"the answer holds no snapshot: {answer!r:.200}")
-            Snapshot.from_json(snapshot)
-        except SnapshotError as exc:
-            error = {"kind": "invalid_definitions", "message": f"malformed snapshot: {exc}"}
-            return LocationResult(t.name, None, error, seconds)
-        return LocationResult(t.name, snapshot, None, seconds)
+        return result_from_answer(t.name, answer, time.perf_counter() - started)
 
     def ping(self, *, timeout: float = 5.0) -> bool:
         """Whether the shim runs and answers."""

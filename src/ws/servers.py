@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from ws.definitions import Problem, Snapshot, SnapshotError
-from ws.loading import LocationResult, ShimProcess
+from ws.definitions import Problem, Snapshot
+from ws.loading import LocationResult, ShimProcess, result_from_answer
 from ws.locations import load_target, unloadable
 from ws.workspace import Project
 
@@ -388,7 +388,7 @@ class _Shim(ShimProcess):
 
     def load(self, *, timeout: float = 60.0) -> LocationResult:
         if self._proc is None and self._killed:  # stopped before it ever ran
-            return _result(self.target.name, self._request({}, timeout))
+            return result_from_answer(self.target.name, self._request({}, timeout))
         return super().load(timeout=timeout)
 
     def _request(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -428,7 +428,7 @@ class _Shim(ShimProcess):
         answer = self._request(request, timeout + _ASK_GRACE)
         pid = answer.get("pid")
         modules = [m for m in answer.get("modules") or [] if isinstance(m, str)]
-        return _result(t.name, answer), pid if isinstance(pid, int) else None, modules
+        return result_from_answer(t.name, answer), pid if isinstance(pid, int) else None, modules
 
     def preload(self, modules: list[str], *, timeout: float) -> int | None:
         """Import `modules` in the warm shim; its thread count after, None if it did not answer."""
@@ -446,20 +446,6 @@ class _Shim(ShimProcess):
     def release(self, pid: int) -> None:
         if self.running:
             self._request({"op": "release", "pid": pid}, 5.0)
-
-
-def _result(name: str, answer: Mapping[str, Any]) -> LocationResult:
-    if answer.get("ok") is not True:
-        error = answer.get("error") or {"kind": "crashed", "message": "no answer"}
-        return LocationResult(name, None, dict(error))
-    snapshot = answer.get("snapshot")
-    try:
-        if not isinstance(snapshot, dict):
-            raise SnapshotError(f"the answer holds no snapshot: {answer!r:.200}")
-        Snapshot.from_json(snapshot)
-    except SnapshotError as exc:
-        return LocationResult(name, None, {"kind": "invalid_definitions", "message": str(exc)})
-    return LocationResult(name, snapshot, None)
 
 
 class _Server:
