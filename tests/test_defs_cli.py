@@ -502,3 +502,12 @@ def test_jobs_bounds_the_parallel_loads(
     running[1] = 0
     three: WsResult = ws("list", "defs", *names, "--jobs", "3", "--no-cache", cwd=synced.root)
     assert three.code == 0 and jobs == [1, 3] and running[1] > 1
+
+
+def test_an_empty_workspace_says_how_to_add_a_project(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "ws.toml").write_text('[workspace]\nname = "empty"\n')
+    listed: WsResult = ws("list", "defs", cwd=tmp_path)
+    assert listed.code == 0 and listed.out == ""
+    assert "lists no projects yet" in listed.err and "ws add NAME" in listed.err
+    checked: WsResult = ws("check", "--json", cwd=tmp_path)
+    assert json.loads(checked.out) == {"version": 1, "locations": [], "problems": []}

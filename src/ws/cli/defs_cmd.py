@@ -54,9 +54,9 @@ def list_defs(
     if json_output:
         _common.print_json(document)
     else:
-        _common.stdout_console().print(
-            _report(document["locations"], document["problems"]), soft_wrap=True
-        )
+        report = _report(document["locations"], document["problems"])
+        if report:
+            _common.stdout_console().print(report, soft_wrap=True)
     if any(loc["status"] != "loaded" for loc in document["locations"]):
         raise typer.Exit(1)
 
@@ -108,6 +108,8 @@ def _load(
         raise ConfigError("--jobs must be 1 or more.")
     workspace = _common.load_workspace()
     projects = workspace.select(names or [], owner=owner, cwd=Path.cwd())
+    if not projects:  # on stderr: --json output stays the (empty) document
+        _common.warn(f"{workspace.config_path} lists no projects yet; add one with `ws add NAME`.")
     jobs = jobs or os.cpu_count() or 1
     timeout = timeout or workspace.timeout
     results = load_project_locations(
