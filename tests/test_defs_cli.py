@@ -358,6 +358,24 @@ def test_headers_stay_on_one_line_and_crash_details_sit_under_their_location(
     assert "    Fatal Python error: Segmentation fault" in lines
 
 
+def test_rows_fit_the_terminal_names_whole_details_continuing_under_themselves() -> None:
+    from ws.cli.defs_cmd import _report
+
+    deps = [f"upstream/table_{i}" for i in range(6)]
+    asset = {"key": "marts/a_rather_long_asset_key", "group": "g", "deps": deps}
+    location: dict[str, Any] = {
+        **{key: [] for key in ("asset_checks", "jobs", "schedules", "sensors", "resources")},
+        **{"name": "p", "status": "loaded", "module": "p.definitions", "attribute": "defs"},
+        **{"python": MINE, "load_ms": 3, "assets": [asset]},
+    }
+    lines = _report([location], [], 60).splitlines()
+    indent = len("  asset     marts/a_rather_long_asset_key  ")
+    assert lines[1].startswith("  asset     marts/a_rather_long_asset_key  group g; deps")
+    assert all(len(line) <= 60 for line in lines[1:])
+    assert all(line.startswith(" " * indent + "upstream/") for line in lines[2:])
+    assert " ".join(" ".join(lines[1:]).split()).endswith("deps " + ", ".join(deps))
+
+
 def test_a_crash_report_shows_no_frame_of_ws(synced: Synced) -> None:
     message = synced.location("defs-segfault")["error"]["message"]
     assert "_shim/loader.py" not in message and "<frozen importlib" not in message

@@ -63,6 +63,20 @@ def test_list_table_dims_unsupported_with_the_reason(machine: FakeMachine, ws) -
     assert "Projects" not in result.out  # outside a workspace: no such column
 
 
+def test_list_fits_a_narrow_terminal_with_the_note_under_its_row(  # type: ignore[no-untyped-def]
+    machine: FakeMachine, ws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = machine.link(machine.pyenv_root / "versions/3.6.15/bin/python3", real_pyenv("3.6"))
+    exe = machine.wrapper(machine.bin / "python3")
+    width = len("Version  Implementation  ") + max(len(str(old)), len(str(exe))) + 10
+    monkeypatch.setenv("COLUMNS", str(width))
+    lines = ws("python", "list").out.splitlines()
+    assert lines[0].split() == ["Version", "Implementation", "Path", "Source"]
+    path_column = lines[0].index("Path")
+    row = next(i for i, line in enumerate(lines) if str(old) in line)  # paths stay whole
+    assert lines[row + 1] == " " * path_column + "unsupported: ws needs Python 3.8 or newer"
+
+
 def test_list_shows_which_projects_use_each(machine: FakeMachine, ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     exe = machine.wrapper(machine.bin / "python3")
     root = _workspace(tmp_path / "acme", {"finance": MINE, "marketing": None, "nowhere": "3.1"})

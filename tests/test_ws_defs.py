@@ -240,6 +240,19 @@ def test_from_package_does_not_hide_import_errors(importable: Path) -> None:
         Definitions.from_package("brokenpkg.defs")
 
 
+def test_from_package_walks_as_pkgutil_does(importable: Path) -> None:
+    """Depth first, by file name; folders without __init__, and __pycache__, are not walked."""
+    code = "from ws_defs import asset\n\n@asset(key_prefix={prefix!r})\ndef x():\n    return 1\n"
+    files = ["__init__", "b", "a/__init__", "a/z", "a/y/__init__", "a/y/q", "c1", "c", "_private"]
+    for file in [*files, "ns/m", "__pycache__/m"]:
+        path = importable / "walked" / f"{file}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code.format(prefix=file.removesuffix("__init__").strip("/") or "root"))
+
+    prefixes = [a.key.removesuffix("/x") for a in Definitions.from_package("walked").assets]
+    assert prefixes == ["root", "_private", "a", "a/y", "a/y/q", "a/z", "b", "c", "c1"]
+
+
 def test_sdk_parses_on_the_oldest_python_and_imports_only_stdlib() -> None:
     minors = [v for v in pyenv_pythons() if tuple(map(int, v.split("."))) >= (3, 8)]
     if not minors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import os
 
 from ws_defs._core import (
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 _KINDS = (AssetDef, AssetCheckDef, JobDef, ScheduleDef, SensorDef)
+_SUFFIXES = sorted(importlib.machinery.all_suffixes(), key=len, reverse=True)
 
 
 class Definitions:
@@ -163,10 +165,8 @@ def _duplicate_names(what: str, items: Sequence[Any]) -> List[str]:
 
 def _collect(package: str) -> List[Any]:
     """Every definition object at module scope in `package` and its submodules, in a stable order."""
-    modules = [importlib.import_module(package)]
-    for module in modules:  # grows as subpackages are found: breadth-first, names sorted
-        for name in _submodule_names(module):
-            modules.append(importlib.import_module(name))
+    modules: List[Any] = []
+    _import_tree(package, modules)
     found: Dict[int, Any] = {}
     for module in modules:
         for value in vars(module).values():
@@ -175,29 +175,51 @@ def _collect(package: str) -> List[Any]:
     return list(found.values())
 
 
-def _submodule_names(package: Any) -> List[str]:
-    """`a.b` for each `b.py` and each `b/__init__.py` in the package's folders, sorted.
+def _import_tree(name: str, into: List[Any]) -> None:
+    """Import `name`, then its submodules, depth first and by name, as pkgutil.walk_packages does.
 
-    Not pkgutil.walk_packages: it imports inspect (~10 ms of a load this small) and swallows a
+    Not pkgutil itself: it imports inspect (~10 ms of a load this small) and swallows a
     subpackage's ImportError unless told otherwise. Here an import error always fails the load.
     """
+    module = importlib.import_module(name)
+    into.append(module)
+    for sub in _submodule_names(module):
+        _import_tree(sub, into)
+
+
+def _submodule_names(package: Any) -> List[str]:
+    """`a.b` for each module file `b.py` (or `.pyc`, or an extension) and each folder `b` holding
+    an `__init__` in the package's folders, sorted: what pkgutil.iter_modules finds in them."""
     names = set()
     for folder in getattr(package, "__path__", None) or ():
         try:
-            entries = list(os.scandir(folder))
-        except OSError:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError:  # not a folder, or unreadable: skipped, as the import system does
             continue
         for entry in entries:
-            stem, suffix = os.path.splitext(entry.name)
-            if entry.is_file() and suffix == ".py" and stem != "__init__" and stem.isidentifier():
-                names.add(stem)
-            elif (
-                entry.is_dir()
-                and entry.name.isidentifier()
-                and os.path.isfile(os.path.join(entry.path, "__init__.py"))
-            ):
+            stem = _module_stem(entry.name)
+            if stem is not None:
+                if stem and stem != "__init__" and "." not in stem and entry.is_file():
+                    names.add(stem)
+            elif "." not in entry.name and entry.is_dir() and _has_init(entry.path):
                 names.add(entry.name)
     return [package.__name__ + "." + name for name in sorted(names)]
+
+
+def _module_stem(filename: str) -> Optional[str]:
+    """The file name less its importable suffix (longest first, as inspect.getmodulename), else None."""
+    for suffix in _SUFFIXES:
+        if filename.endswith(suffix):
+            return filename[: -len(suffix)]
+    return None
+
+
+def _has_init(folder: str) -> bool:
+    try:
+        return any(_module_stem(name) == "__init__" for name in os.listdir(folder))
+    except OSError:
+        return False
 
 
 def _of(found: List[Any], kind: Type[T]) -> List[T]:

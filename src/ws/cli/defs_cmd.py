@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,7 +12,7 @@ import typer
 from ws.cli import _common
 
 if TYPE_CHECKING:
-    from rich.text import Text
+    from ws.cli._common import Styles
 
 Names = Annotated[
     list[str] | None,
@@ -54,9 +55,8 @@ def list_defs(
     if json_output:
         _common.print_json(document)
     else:
-        report = _report(document["locations"], document["problems"])
-        if report:
-            _common.stdout_console().print(report, soft_wrap=True)
+        report = _report(document["locations"], document["problems"], _common.stdout_width())
+        sys.stdout.write(report)
     if any(loc["status"] != "loaded" for loc in document["locations"]):
         raise typer.Exit(1)
 
@@ -77,13 +77,12 @@ def check(
     if json_output:
         _common.print_json(document)
     else:
-        console = _common.stdout_console()
-        if failed or problems:
-            console.print(_report(failed, problems), soft_wrap=True)
+        style = _common.Styles()
         loaded = len(document["locations"]) - len(failed)
         verdict = f"{_count(loaded, 'location')} loaded, {len(failed)} failed, {_count(len(problems), 'problem')}"
-        style = "green" if not failed and not problems else "red"
-        console.print(f"[{style}]{verdict}[/]")
+        colour = "green" if not failed and not problems else "red"
+        report = _report(failed, problems, _common.stdout_width(), style)
+        sys.stdout.write(report + ("\n" if report else "") + style(verdict, colour) + "\n")
     if failed or problems:
         raise typer.Exit(1)
 
@@ -121,37 +120,45 @@ def _load(
     return defs_document(results, problems)
 
 
-def _report(locations: list[dict[str, Any]], problems: list[dict[str, Any]]) -> Text:
-    """All locations and problems as one aligned text, printed at once.
+def _report(
+    locations: list[dict[str, Any]],
+    problems: list[dict[str, Any]],
+    width: int,
+    style: Styles | None = None,
+) -> str:
+    """All locations and problems as aligned lines, rows fitting in `width`, written at once.
 
-    Plain aligned rows rather than a Rich Table per location: laying out fifty tables took most
-    of a cached `ws list defs` (see docs/benchmarks.md).
+    Plain aligned rows, written without Rich: laying out a Rich Table per location took most of
+    a cached `ws list defs` of fifty projects, and importing Rich a tenth of it (see
+    docs/benchmarks.md). Headlines and messages are left whole: the terminal folds them.
     """
-    from rich.text import Text
-
-    text = Text()
+    style = style or _common.Styles()
+    lines: list[str] = []
     for location in locations:
         if location["status"] == "loaded":
-            _append_location(text, location)
+            lines += _location_lines(location, width, style)
         else:
-            _append_error(text, location)
+            lines += _error_lines(location, style)
     for problem in problems:
-        text.append("problem: ", "bold yellow").append(problem["message"] + "\n")
-    text.rstrip()
-    return text
+        lines.append(style("problem: ", "bold yellow") + problem["message"])
+    while lines and not lines[-1]:
+        lines.pop()
+    return "".join(line + "\n" for line in lines)
 
 
-def _append_location(text: Text, location: dict[str, Any]) -> None:
+def _location_lines(location: dict[str, Any], width: int, style: Styles) -> list[str]:
     target = f"{location['module']}:{location['attribute']}"
     timing = f"Python {location['python']}, {location['load_ms']} ms"
-    text.append(location["name"], "bold").append(f"  {target}  ").append(timing, "dim")
-    text.append("\n")
+    lines = [f"{style(location['name'], 'bold')}  {target}  {style(timing, 'dim')}"]
     rows = _rows(location)
-    width = max((len(name) for _, name, _ in rows), default=0)
+    name_width = max((len(name) for _, name, _ in rows), default=0)
+    indent = 2 + 8 + 2 + name_width + 2  # where details start
     for kind, name, details in rows:
-        text.append(f"  {kind:<8}  ", "dim").append(name.ljust(width), "bold")
-        text.append(f"  {details}\n")
-    text.append("\n")
+        first, *more = _common.wrap(details, width - indent)
+        kind_cell = style(f"  {kind:<8}", "dim")
+        lines.append(f"{kind_cell}  {style(name.ljust(name_width), 'bold')}  {first}".rstrip())
+        lines += [" " * indent + line for line in more]
+    return [*lines, ""]
 
 
 def _rows(location: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -169,13 +176,15 @@ def _rows(location: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _append_error(text: Text, location: dict[str, Any]) -> None:
+def _error_lines(location: dict[str, Any], style: Styles) -> list[str]:
     error = location["error"]
     headline, _, details = error["message"].partition("\n")
-    text.append(location["name"], "bold").append("  ").append(f"{error['kind']}: ", "bold red")
-    text.append(headline + "\n")
-    for line in details.splitlines():  # a crash's or a timeout's stderr tail, set off under it
-        text.append(f"    {line}\n", "dim")
+    name, kind = style(location["name"], "bold"), style(f"{error['kind']}:", "bold red")
+    # a crash's or a timeout's stderr tail, set off under its location
+    return [
+        f"{name}  {kind} {headline}",
+        *(style(f"    {line}", "dim") for line in details.splitlines()),
+    ]
 
 
 def _count(n: int, word: str) -> str:

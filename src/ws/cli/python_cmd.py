@@ -104,33 +104,41 @@ def _key(executable: str) -> str:
 
 
 def _print_table(interpreters: Sequence[Interpreter], users: dict[str, list[str]] | None) -> None:
-    """Aligned columns printed as one text: a Rich Table's layout was most of this command's time."""
-    from rich.text import Text
+    """Aligned columns, written without Rich: a Table's layout, then Rich's import, were most of
+    this command's own time (docs/benchmarks.md).
 
+    Paths stay whole. When the rows are wider than the terminal, the projects continue under
+    their column and an unsupported interpreter's note goes under its row. On a terminal the
+    header is bold and unsupported interpreters dim.
+    """
+    width = _common.stdout_width()
     header = ["Version", "Implementation", "Path", "Source"]
     if users is not None:
         header.append("Projects")
-    notes = any(not i.supported for i in interpreters)
-    if notes:
-        header.append("Note")
-    rows: list[tuple[list[str], bool]] = []
-    for interp in interpreters:
-        row = [interp.version, interp.implementation, interp.executable, interp.source]
-        if users is not None:
-            row.append(", ".join(users.get(_key(interp.executable), [])))
-        if notes:
-            row.append("" if interp.supported else f"unsupported: {interp.reason}")
-        rows.append((row, interp.supported))
-    widths = [
-        max(len(r[i]) for r in [header, *(row for row, _ in rows)]) for i in range(len(header))
+    rows = [
+        [i.version, i.implementation, i.executable, i.source]
+        + ([", ".join(users.get(_key(i.executable), []))] if users is not None else [])
+        for i in interpreters
     ]
-    text = Text()
-    text.append(
-        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n", "bold"
-    )
-    for row, supported in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
-        # Text, not markup: a path or a reason with [brackets] is printed as it is.
-        text.append("  ".join(cells).rstrip() + "\n", None if supported else "dim")
-    text.rstrip()
-    _common.stdout_console().print(text, soft_wrap=True)
+    notes = ["" if i.supported else f"unsupported: {i.reason}" for i in interpreters]
+    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
+    beside = any(notes) and _width([*widths, max(map(len, notes))]) <= width
+    if beside:  # a column of its own, the last: its width does not matter
+        header, widths = [*header, "Note"], [*widths, 0]
+        rows = [[*row, note] for row, note in zip(rows, notes, strict=True)]
+    last = _width(widths[:-1]) + 2  # where the last column starts
+    under = " " * (_width(widths[:2]) + 2)  # the Path column
+    style = _common.Styles()
+    out = [style("  ".join(map(str.ljust, header, widths)).rstrip(), "bold")]
+    for row, note, interp in zip(rows, notes, interpreters, strict=True):
+        first, *more = _common.wrap(row[-1], width - last)
+        lines = ["  ".join([*map(str.ljust, row[:-1], widths), first]).rstrip()]
+        lines += [" " * last + line for line in more]
+        lines += [under + note] if note and not beside else []
+        out += [line if interp.supported else style(line, "dim") for line in lines]
+    sys.stdout.write("".join(line + "\n" for line in out))
+
+
+def _width(widths: Sequence[int]) -> int:
+    """Columns of these widths, two spaces apart."""
+    return sum(widths) + 2 * (len(widths) - 1)
