@@ -182,8 +182,26 @@ def test_a_missing_folder_is_listed_as_missing(workspace: Path, ws) -> None:  # 
     result = ws("list", "projects", cwd=workspace)
     assert result.code == 0, result
     assert "missing" in result.out and "here" in result.out
+    assert "gone: project folder projects/gone is missing; restore it" in " ".join(
+        result.out.split()
+    )
     listed = json.loads(ws("list", "projects", "--json").out)["projects"]
     assert [(p["name"], p["problem"]) for p in listed] == [("gone", "missing"), ("here", None)]
+
+
+def test_the_table_fits_the_terminal_and_never_breaks_a_path(
+    workspace: Path, ws, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Too narrow for each env's reason in its cell: the reasons go under the table, whole."""
+    path = "projects/a-team-folder-with-a-long-name"
+    assert ws("add", "longish", "--path", path, cwd=workspace).code == 0
+    for columns, inside in (("60", False), ("100", False), ("200", True)):
+        monkeypatch.setenv("COLUMNS", columns)
+        out = ws("list", "projects", cwd=workspace).out
+        assert max(map(len, out.splitlines())) <= int(columns)
+        assert (path in out) is (columns != "60")  # folded only when nothing else makes room
+        assert ("missing (not built yet)" in out) is inside
+        assert ("longish: env missing: not built yet" in out) is not inside
 
 
 def test_a_toml_syntax_error_names_line_and_column(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
@@ -212,6 +230,26 @@ def test_no_workspace_says_how_to_make_one(tmp_path: Path, ws) -> None:  # type:
 def test_verbose_shows_the_traceback(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
     result = ws("--verbose", "list", "projects", cwd=tmp_path)
     assert result.code == 2 and "Traceback" in result.err and "error: no ws.toml" in result.err
+
+
+def test_an_os_error_or_a_bug_is_one_error_line(
+    workspace: Path, tmp_path: Path, ws, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a-file").write_text("")
+    result = ws("init", str(tmp_path / "a-file" / "sub"))
+    assert result.code == 1 and result.err.startswith("error: [Errno 20] Not a directory")
+    assert "Traceback" not in result.err
+    # A bug in ws (the one fake: an exception ws does not expect) says so, in one line.
+    from ws import status as ws_status
+
+    def buggy(projects: object) -> None:
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setattr(ws_status, "project_statuses", buggy)
+    result = ws("list", "projects", cwd=workspace)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.startswith("error: unexpected ZeroDivisionError: oops; this is a bug in ws")
+    assert "Traceback" in ws("--verbose", "list", "projects", cwd=workspace).err
 
 
 def test_workspace_option_and_env_var(

@@ -229,3 +229,29 @@ def test_a_missing_interpreter_fails_that_project_alone(single: Path) -> None:
     assert [r.status for r in report.results] == ["failed", "created"]
     assert report.results[0].python is None
     assert report.results[0].error
+
+
+def test_an_unexpected_error_fails_that_project_alone(
+    single: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in ws (an exception it does not expect) while building one env is reported as that
+    project's failure, named as a bug; the other project is still built. The one fake here is
+    the bug itself."""
+    from ws import envs
+
+    write_project(single / "ok", "ok")
+    write_workspace(single, [{"path": "app"}, {"path": "ok"}])
+    build = envs.Environment.build
+
+    def buggy(self: envs.Environment, plan: envs.Plan, **options: object) -> object:
+        if self.project.name == "app":
+            raise KeyError("boom")
+        return build(self, plan, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(envs.Environment, "build", buggy)
+    workspace = read_workspace(single)
+    report = sync_projects(workspace, workspace.projects, jobs=2)
+    assert [r.status for r in report.results] == ["failed", "created"]
+    error = report.results[0].error or ""
+    assert "unexpected KeyError: 'boom'" in error and "ws --verbose sync app" in error
+    assert environment_state(workspace.projects[0], resolve_python(None)).state == "failed"

@@ -35,10 +35,8 @@ def load_target(project: Project) -> LoadTarget:
 
 def unloadable(project: Project) -> LocationResult | None:
     """An error result when the project cannot be loaded at all, else None."""
-    if project.problem == "missing":
-        message = f"project folder {project.path} is missing; restore it or run `ws remove {project.name}`"
-    elif project.problem is not None:
-        message = project.problem
+    if project.problem_message is not None:
+        message = project.problem_message
     elif project.external_python is not None:
         if project.external_python.exists():
             return None

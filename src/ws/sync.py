@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 SyncStatus = Literal["created", "updated", "unchanged", "failed", "external"]
 EventKind = Literal["queued", "waiting", "creating", "installing", "done"]
 RECORD = Path(".ws") / "envs.json"
+log = logging.getLogger("ws")
 _RECORD_VERSION = 1
 
 
@@ -100,8 +102,9 @@ def sync_projects(
             env = envs.Environment(project, resolve(project))
             python = env.interpreter.version
             plan = env.plan()
-        except WsError as exc:
-            results[project.name] = _failure(project, str(exc), python, start, report)
+        except Exception as exc:  # any error: one project's failure never stops the others
+            message = _message(exc, project)
+            results[project.name] = _failure(project, message, python, start, report)
             continue
         if plan.action == "none" and not reinstall:
             envs.clear_failure(project.venv)
@@ -200,13 +203,27 @@ def _build_one(
                 status = env.build(
                     plan, reinstall=reinstall, offline=offline, on_stage=stage, cancel=cancel
                 )
-    except (WsError, OSError) as exc:
-        return _failure(project, str(exc), python, start, report)
+    except envs.Cancelled:  # Ctrl-C: not this project's failure, nothing to remember
+        raise
+    except Exception as exc:  # any error: one project's failure never stops the others
+        return _failure(project, _message(exc, project), python, start, report)
     envs.clear_failure(project.venv)
     reason = None if status == "unchanged" else ("--reinstall" if reinstall else plan.reason)
     result = ProjectResult(project.name, status, python, time.monotonic() - start, None, reason)
     report(SyncEvent(project.name, "done", result))
     return result
+
+
+def _message(exc: Exception, project: Project) -> str:
+    """An error's words for the project's result. WsError and OSError say what went wrong and
+    how to fix it; anything else is a bug in ws, named as one (its traceback under --verbose)."""
+    if isinstance(exc, (WsError, OSError)):
+        return str(exc)
+    log.debug("unexpected error while syncing %s", project.name, exc_info=exc)
+    return (
+        f"unexpected {type(exc).__name__}: {exc}; this is a bug in ws: "
+        f"`ws --verbose sync {project.name}` shows where, please report it"
+    )
 
 
 def _failure(
@@ -232,21 +249,12 @@ class _Resolver:
         from ws.pythons import discover_interpreters, resolve_python
 
         if project.problem is not None:
-            raise WsError(_problem_message(project))
+            raise WsError(project.problem_message)
         if project.python is None:
             return resolve_python(None)
         if self._pool is None:
             self._pool = discover_interpreters()
         return resolve_python(project.python, self._pool)
-
-
-def _problem_message(project: Project) -> str:
-    if project.problem == "missing":
-        return (
-            f"the folder {project.root} does not exist; restore it, or remove the entry with "
-            f"`ws remove {project.name}`."
-        )
-    return project.problem or ""
 
 
 def _record_envs(workspace: Workspace, projects: Sequence[Project]) -> None:

@@ -84,6 +84,16 @@ class Project:
     def module(self) -> str:
         return self.settings.module or f"{self.import_name}.definitions"
 
+    @property
+    def problem_message(self) -> str | None:
+        """`problem` as words for an error line, with the fix; None for a usable project."""
+        if self.problem == "missing":
+            return (
+                f"project folder {self.path} is missing; restore it, or remove the entry with "
+                f"`ws remove {self.name}`"
+            )
+        return self.problem
+
 
 @dataclass(frozen=True)
 class Workspace:

@@ -96,19 +96,30 @@ def run(argv: list[str] | None = None) -> int:
         app(args=argv, prog_name="ws")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except WsError as exc:
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        return 130
+    except Exception as exc:  # the one place any error becomes a line and an exit code
         if _common.options.verbose:
             import traceback
 
             traceback.print_exc()
-        _common.print_error(str(exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted.\n")
-        return 130
+        _common.print_error(_error_line(exc))
+        return exc.exit_code if isinstance(exc, WsError) else 1
     finally:
         _end_verbose_logging()
     return 0
+
+
+def _error_line(exc: Exception) -> str:
+    """WsError and OSError say what failed and where (the OS names the file); anything else is
+    a bug in ws, and says so."""
+    if isinstance(exc, (WsError, OSError)):
+        return str(exc)
+    return (
+        f"unexpected {type(exc).__name__}: {exc}; this is a bug in ws: "
+        "rerun with --verbose to see where, and please report it"
+    )
 
 
 def _end_verbose_logging() -> None:

@@ -10,7 +10,10 @@ import typer
 from ws.cli import _common
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from ws.status import ProjectStatus
+    from ws.workspace import Workspace
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")
@@ -122,37 +125,60 @@ def list_projects(json_output: JsonOption = False) -> None:
     if json_output:
         _common.print_json({"version": 1, "projects": rows})
         return
+    console = _common.stdout_console()
+    table, notes = _projects_table(workspace, rows, reasons_inside=True)
+    unbounded = console.options.update_width(10_000)  # the table's width with nothing folded
+    if console.measure(table, options=unbounded).maximum > console.width:
+        # Too wide with each env's reason in its cell: the reasons go under the table, as whole
+        # sentences, rather than folded a word a line.
+        table, notes = _projects_table(workspace, rows, reasons_inside=False)
+    console.print(table)
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
+
+
+def _projects_table(
+    workspace: Workspace, rows: list[dict[str, Any]], *, reasons_inside: bool
+) -> tuple[Table, list[str]]:
+    """The table of `ws list projects`, and the notes to print under it."""
     from rich.table import Table
 
+    # No box: aligned columns two spaces apart, as `ws list defs` prints, leave room for paths.
     table = Table(
-        title=f"{workspace.name} ({workspace.root})", title_justify="left", show_edge=False
+        title=f"{workspace.name} ({workspace.root})",
+        title_justify="left",
+        title_style="bold",
+        box=None,
+        pad_edge=False,
+        header_style="bold",
     )
-    # Names, versions and states stay on one line; paths, owners and reasons fold to fit.
+    # Names and versions stay on one line; paths fold only when nothing else makes room (their
+    # reasons go under the table first); owners and reasons wrap to fit.
     table.add_column("project", no_wrap=True)
     table.add_column("path", overflow="fold")
     table.add_column("owner", overflow="fold")
     table.add_column("python", no_wrap=True)
     table.add_column("interpreter", no_wrap=True)
-    table.add_column("env", overflow="fold", min_width=7)
+    table.add_column("env", overflow="fold", no_wrap=not reasons_inside, min_width=7)
     notes: list[str] = []
-    for row in rows:
+    reasons: list[str] = []
+    for project, row in zip(workspace.projects, rows, strict=True):
         request = row["python"] or "[dim](running ws)[/]"
         name = row["name"]
-        if row["problem"] is not None:
+        if project.problem_message is not None:
             name += f" [red]({'missing' if row['problem'] == 'missing' else 'invalid'})[/]"
-            if row["problem"] != "missing":
-                notes.append(f"{row['name']}: {row['problem']}")
+            notes.append(f"{row['name']}: {project.problem_message}")
         interpreter = row["interpreter_version"] or "[red]not found[/]"
         if row["interpreter_error"]:
             notes.append(f"{row['name']}: {row['interpreter_error']}")
         env = _ENV_STYLES.get(row["env"], "{}").format(row["env"])
         if row["env_reason"] and row["env"] != "ready":
-            env += f" [dim]({row['env_reason']})[/]"
+            if reasons_inside:
+                env += f" [dim]({row['env_reason']})[/]"
+            else:
+                reasons.append(f"{row['name']}: env {row['env']}: {row['env_reason']}")
         table.add_row(name, row["path"], row["owner"] or "", request, interpreter, env)
-    console = _common.stdout_console()
-    console.print(table)
-    for note in notes:  # whole sentences read better under the table than folded inside it
-        console.print(note, markup=False, highlight=False)
+    return table, reasons + notes
 
 
 _ENV_STYLES = {

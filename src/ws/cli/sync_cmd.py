@@ -146,8 +146,8 @@ def _require_ready(project: Project) -> None:
     from ws.errors import ProjectFailed
     from ws.pythons import resolve_python
 
-    if project.problem is not None:
-        raise ProjectFailed(f"project {project.name}: {project.problem}")
+    if project.problem_message is not None:
+        raise ProjectFailed(f"{project.name}: {project.problem_message}")
     plan = Environment(project, resolve_python(project.python)).plan()
     if plan.action != "none":
         raise ProjectFailed(
