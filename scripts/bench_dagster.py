@@ -85,6 +85,7 @@ def _build_env(project: Path) -> Path:
     virtualenv.cli_run([str(venv), "--no-seed", "--quiet", "-p", sys.executable])
     python = str(venv / "bin" / "python")
     install = ["pip", "install", "--quiet", "--compile-bytecode", "--python", python]
+    install += ["-c", str(REPO / "tests" / "samples" / "dagster-constraints.txt")]  # tested line
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     subprocess.run(
         [find_uv_bin(), *install, "-e", str(project), "dagster-dg-cli"], env=env, check=True

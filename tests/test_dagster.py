@@ -21,6 +21,7 @@ pytestmark = pytest.mark.network
 
 DG_PROJECTS = ("dagster_classic", "dagster_defs_folder")
 OTHER_SAMPLES = ("dagster_import_error", "dagster_two")
+DAGSTER_CONSTRAINTS = SAMPLES / "dagster-constraints.txt"  # the release line tested
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +46,8 @@ def dagster_python(tmp_path_factory: pytest.TempPathFactory, dagster_samples: Pa
     env = tmp_path_factory.mktemp("dagster-env")
     virtualenv.cli_run([str(env), "--no-seed", "--quiet", "-p", sys.executable])
     python = env / "bin" / "python"
-    install = ["pip", "install", "--quiet", "--compile-bytecode", "dagster", "dagster-dg-cli"]
+    install = ["pip", "install", "--quiet", "--compile-bytecode", "-c", str(DAGSTER_CONSTRAINTS)]
+    install += ["dagster", "dagster-dg-cli"]
     subprocess.run(
         [find_uv_bin(), *install, "--python", str(python)],
         check=True,
