@@ -157,6 +157,7 @@ def add_project(
     values = {
         "name": normalized,
         "import_name": import_name,
+        "uv_build": scaffold.uv_build_requirement(),
         "requires_python_line": f'requires-python = "{requires}"' if requires else scaffold.OMIT,
         "owner_line": f'owner = "{owner}"' if owner else scaffold.OMIT,
     }

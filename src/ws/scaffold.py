@@ -28,6 +28,21 @@ def template_root() -> Path:
     raise FileNotFoundError(f"ws's template is missing (looked in {installed} and {source})")
 
 
+def uv_build_requirement() -> str:
+    """`uv_build` in the range of the uv ws installs with (as `uv init` writes it).
+
+    uv builds a project whose backend is a uv_build its own version satisfies in-process, with
+    no Python build backend to start: an editable install of a new project takes ~0.05 s instead
+    of hatchling's ~0.9 s, on every cold sync, and needs nothing from the registry.
+    """
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    uv = Version(version("uv"))
+    return f"uv_build>={uv.base_version},<{uv.major}.{uv.minor + 1}"
+
+
 def render_tree(kind: str, dest: Path, values: Mapping[str, str]) -> list[Path]:
     """Copy template `kind` into `dest`, skipping files that already exist; return those written."""
     source = template_root() / kind
