@@ -273,3 +273,26 @@ def test_several_updates_at_once_in_a_fresh_process(
         done = ws_child("sync", "--offline", "--json", cwd=tmp_path, env=env)
         assert done.returncode == 0, done.stderr
         assert [p["status"] for p in json.loads(done.stdout)["projects"]] == ["updated"] * 3
+
+
+def test_a_scaffolded_project_syncs_offline_with_uvs_own_build_backend(
+    tmp_path: Path, ws, uv_offline: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    """`ws add` writes a uv_build backend in the range of ws's uv, which uv runs in-process: a
+    new project's first sync needs nothing from the registry (uv here is offline, with an empty
+    cache of its own), and its code is importable from the env."""
+    from importlib.metadata import version
+
+    from packaging.requirements import Requirement
+
+    assert ws("init", str(tmp_path / "w")).code == 0
+    assert ws("add", "new-team", cwd=tmp_path / "w").code == 0
+    project = tmp_path / "w" / "projects" / "new-team"
+    text = (project / "pyproject.toml").read_text()
+    assert 'build-backend = "uv_build"' in text
+    requirement = Requirement(text.split("requires = [")[1].split('"')[1])
+    assert requirement.name == "uv_build" and requirement.specifier.contains(version("uv"))
+    assert ws("sync", "--offline", cwd=tmp_path / "w").code == 0
+    code = "import new_team.definitions as d; print(type(d.defs).__name__)"
+    done = ws_child("run", "new-team", "--", "python", "-c", code, cwd=project)
+    assert done.returncode == 0 and done.stdout.strip() == "Definitions", done.stderr
