@@ -16,6 +16,7 @@ from conftest import REPO, SAMPLES, pyenv_pythons
 from ws.loading import SHIM_PATH
 from ws.process import clean_env
 
+SHIM_FILES = sorted(SHIM_PATH.parent.glob("*.py"))  # loader.py and its siblings: the same rules
 PYTHONS = pyenv_pythons()
 SUPPORTED = sorted(
     (v for v in PYTHONS if (3, 8) <= tuple(map(int, v.split("."))) < (4, 0)),
@@ -63,24 +64,34 @@ def copy(sample: str, where: Path) -> Path:
     return Path(shutil.copytree(SAMPLES / sample, where / sample))
 
 
-def imported_names(path: Path) -> set[str]:
-    """Top-level names of absolute imports anywhere in a file."""
-    names: set[str] = set()
+def imported_names(path: Path) -> tuple[set[str], set[str]]:
+    """Top-level names of a file's absolute imports, and the siblings it imports relatively."""
+    absolute: set[str] = set()
+    relative: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            absolute.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
-    return names
+            absolute.add(node.module.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 1, f"{path}: only siblings, `from . import x`"
+            relative.update([node.module] if node.module else [a.name for a in node.names])
+    return absolute, relative
 
 
-def test_loader_parses_on_the_oldest_python() -> None:
-    check = "import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])"
-    subprocess.run([oldest_python(), "-I", "-c", check, SHIM_PATH], check=True)
+def test_shim_parses_on_the_oldest_python() -> None:
+    check = "import ast, sys\nfor p in sys.argv[1:]: ast.parse(open(p).read(), p)"
+    subprocess.run([oldest_python(), "-I", "-c", check, *SHIM_FILES], check=True)
 
 
-def test_loader_imports_only_the_standard_library() -> None:
-    names = imported_names(SHIM_PATH)
+def test_shim_imports_only_the_standard_library_and_its_siblings() -> None:
+    names: set[str] = set()
+    for path in SHIM_FILES:
+        absolute, relative = imported_names(path)
+        if path.name == "dagster_reader.py":  # read Dagster's objects, only when there are some
+            absolute.discard("dagster")
+        names |= absolute
+        assert relative <= {p.stem for p in SHIM_FILES} - {"__init__", "loader"}, path
 
     assert names <= set(sys.stdlib_module_names), names - set(sys.stdlib_module_names)
     assert not names & {"ws", "ws_defs", "dagster"}
@@ -155,7 +166,7 @@ def test_traceback_keeps_user_frames_only(tmp_path: Path, ws_defs_dir: Path) -> 
 
     tb = answer["error"]["traceback"]
     assert 'settings.py", line 5, in warehouse_url' in tb
-    assert "loader.py" not in tb and "importlib" not in tb
+    assert str(SHIM_PATH.parent) not in tb and "importlib" not in tb  # no file of the shim's
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:
@@ -236,3 +247,39 @@ def test_dagster_objects_take_the_dagster_path(tmp_path: Path) -> None:
     # Read through Dagster's API (ws/_shim/dagster_reader.py), which the lookalike lacks.
     assert answer["error"]["kind"] == "invalid_definitions"
     assert "has no attribute 'get_repository_def'" in answer["error"]["message"]
+
+
+@pytest.mark.parametrize("minor", SUPPORTED)
+def test_siblings_never_meet_the_projects_modules_of_the_same_names(
+    tmp_path: Path, minor: str
+) -> None:
+    """A project may have its own `errors` or `load`: the shim's files are `_ws_shim.*`. A plain
+    load imports neither `errors` (only after a failure) nor `fork_server`."""
+    stems = sorted(p.stem for p in SHIM_FILES if p.stem != "__init__")
+    owners = ", ".join(f"{stem!r}: {stem}.OWNER" for stem in stems)
+    files = {f"{stem}.py": "OWNER = 'project'\n" for stem in stems}
+    files["same/__init__.py"] = ""
+    files["same/definitions.py"] = (
+        f"import sys\nimport {', '.join(stems)}\n"
+        "class Defs:\n"
+        "    def __ws_snapshot__(self):\n"
+        "        shim = sorted(m for m in sys.modules if m.startswith('_ws_shim'))\n"
+        f"        return {{'assets': [], 'owners': {{{owners}}}, 'shim': shim}}\n"
+        "defs = Defs()\n"
+    )
+    files["same/broken.py"] = "import errors, load\nraise ValueError('broken on purpose')\n"
+    root = write_project(tmp_path, files)
+    requests = [
+        load("same", tmp_path),
+        load("same", tmp_path, id=2, module="same.broken"),
+        load("same", tmp_path, id=3),
+    ]
+
+    (first, broken, again), _ = converse(root, requests, PYTHONS[minor])
+
+    assert first["snapshot"]["owners"] == dict.fromkeys(stems, "project")
+    assert first["snapshot"]["shim"] == ["_ws_shim", "_ws_shim.definitions", "_ws_shim.load"]
+    assert broken["error"]["kind"] == "import_error"
+    assert broken["error"]["message"] == "ValueError: broken on purpose (src/same/broken.py:2)"
+    assert again["snapshot"]["owners"] == first["snapshot"]["owners"]
+    assert "_ws_shim.errors" in again["snapshot"]["shim"]  # kept: never forgotten like project code

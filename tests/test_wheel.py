@@ -39,6 +39,8 @@ def installed_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "ws/_template/workspace/ws.toml" in names
     assert "ws/_template/project/src/__import_name__/definitions.py" in names
     assert "ws_defs/__init__.py" in names
+    shim = {f"ws/_shim/{p.name}" for p in (REPO / "src" / "ws" / "_shim").glob("*.py")}
+    assert shim <= set(names), shim - set(names)  # the loader and every sibling it imports
 
     venv = tmp_path_factory.mktemp("venv") / "env"
     virtualenv.cli_run(

@@ -1,13 +1,13 @@
 """Read a `dagster.Definitions` into ws's snapshot, through Dagster's public API.
 
-Runs INSIDE a project's environment, loaded by the loader shim (a sibling file, by path) only when
-the object it found comes from dagster, so importing dagster here costs nothing extra. Parses on
-Python 3.8 like the shim (Dagster itself needs 3.9+). What it reports follows what `dg list defs`
-reports for the same project, with one difference: Dagster adds a stand-in asset for every key that
-is only depended on; ws leaves those out, so a dependency on another project's asset stays a
-dependency (and `ws check` can tell whether some project defines it).
+Runs INSIDE a project's environment, one of the loader shim's siblings (see loader.py), imported by
+definitions.py only when the object it found comes from dagster, so importing dagster here costs
+nothing extra. Parses on Python 3.8 like the shim (Dagster itself needs 3.9+). What it reports
+follows what `dg list defs` reports for the same project, with one difference: Dagster adds a
+stand-in asset for every key that is only depended on; ws leaves those out, so a dependency on
+another project's asset stays a dependency (and `ws check` can tell whether some project defines it).
 
-Failures are raised as `LoadFailed(kind, exc)`; the shim turns them into its error answers.
+Failures are raised as `LoadFailed(kind, exc)`; definitions.py turns them into the shim's errors.
 """
 
 from __future__ import annotations
