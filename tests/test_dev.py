@@ -4,6 +4,7 @@ followed, and Ctrl-C leaves no process running."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -22,10 +23,11 @@ import pytest
 from backend.samples import child_env, offline, write_project, write_workspace
 from test_loading import env_python, ws_defs_only  # noqa: F401  (fixtures: venvs via a .pth)
 
-from ws.servers import DevEvent, ServerState
+from ws.definitions import Snapshot
+from ws.dev_events import DevEvent, ServerState
 from ws.sync import sync_projects
 from ws.watching import DevSession
-from ws.workspace import read_workspace
+from ws.workspace import Project, read_workspace
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
@@ -324,6 +326,108 @@ def _processes_in(groups: set[int]) -> list[int]:
     return found
 
 
+def interpreter_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projects ws starts an interpreter for from now on (as test_snapshot_cache counts)."""
+    from ws import loading
+
+    names: list[str] = []
+    real = loading.load_locations
+
+    def counting(targets: Any, **kwargs: Any) -> Any:
+        names.extend(t.name for t in targets)
+        return real(targets, **kwargs)
+
+    monkeypatch.setattr(loading, "load_locations", counting)
+    return names
+
+
+def cache_entry(root: Path, name: str, *, timeout: float = 10) -> dict[str, Any]:
+    """The project's entry in the snapshot cache file, once there is one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            entry: dict[str, Any] = json.loads((root / ".ws/snapshots.json").read_text())[
+                "projects"
+            ][name]
+            return entry
+        assert time.monotonic() < deadline, f"no cache entry for {name} in {timeout} s"
+        time.sleep(0.02)
+
+
+@FORK_OR_PLAIN
+def test_a_listing_after_ws_dev_starts_no_interpreter(
+    workspace: Path,
+    edit: Callable[[str, str], None],
+    monkeypatch: pytest.MonkeyPatch,
+    ws,  # type: ignore[no-untyped-def]
+    fork: bool,
+) -> None:
+    """What ws dev loaded, and the user-code error it met, are cached as `ws list defs` caches."""
+    (workspace / ".ws/snapshots.json").unlink(missing_ok=True)
+    with serving(workspace, fork=fork) as events:
+        events.wait_for("loaded", "alpha")
+        beta = events.wait_for("loaded", "beta").state
+        mark = events.mark()
+        edit(
+            "alpha/src/alpha/definitions.py", definitions("alpha") + "raise RuntimeError('oops')\n"
+        )
+        alpha = events.wait_for("error", "alpha", after=mark).state
+    starts = interpreter_starts(monkeypatch)
+    result = ws("list", "defs", "--json", cwd=workspace)
+
+    assert starts == [], result
+    locations = {location["name"]: location for location in json.loads(result.out)["locations"]}
+    assert beta is not None and Snapshot.from_json(locations["beta"]) == beta.snapshot
+    assert alpha is not None and alpha.error is not None
+    assert locations["alpha"]["error"] == alpha.error and alpha.error["kind"] == "import_error"
+
+
+def blocking_definitions(gate: Path, assets: int) -> str:
+    """Definitions whose import says it began (`<gate>.began`), then waits for `gate` to exist."""
+    wait = (
+        f"import os, time\nopen({str(gate) + '.began'!r}, 'w').close()\n"
+        f"while not os.path.exists({str(gate)!r}):\n    time.sleep(0.01)\n"
+    )
+    return definitions("alpha", assets, imports=wait)
+
+
+def wait_for_file(path: Path, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} did not appear in {timeout} s"
+        time.sleep(0.01)
+
+
+def alpha_project(root: Path) -> Project:
+    return next(p for p in read_workspace(root).projects if p.name == "alpha")
+
+
+def test_a_file_saved_during_a_load_is_not_cached_as_loaded(
+    workspace: Path, edit: Callable[[str, str], None], tmp_path: Path
+) -> None:
+    """The load's outcome is cached under the files as they were before it began: an edit made
+    meanwhile (the import is held at a gate until it is made) leaves the entry stale."""
+    from ws.snapshot_cache import SnapshotCache, source_key
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    edit("alpha/src/alpha/definitions.py", blocking_definitions(first, assets=1))
+    (workspace / ".ws/snapshots.json").unlink(missing_ok=True)
+    with serving(workspace, "alpha", fork=True) as events:
+        wait_for_file(Path(f"{first}.began"))
+        before = source_key(alpha_project(workspace))
+        edit("alpha/src/alpha/definitions.py", blocking_definitions(second, assets=2))
+        first.touch()  # the first load ends; the reload the edit asked for waits at `second`
+        assert counts(events.wait_for("loaded", "alpha"))["assets"] == 1
+        entry = cache_entry(workspace, "alpha")
+        wait_for_file(Path(f"{second}.began"))  # stopped during that reload
+    alpha = alpha_project(workspace)
+
+    assert entry["key"] == before != source_key(alpha)
+    assert len(entry["outcome"]["snapshot"]["assets"]) == 1
+    assert SnapshotCache(read_workspace(workspace)).get(alpha) is None  # a listing loads afresh
+    assert cache_entry(workspace, "alpha") == entry  # the stopped reload cached nothing
+
+
 def test_unknown_project_is_a_usage_error(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
     result = ws("dev", "nosuch", "--json", cwd=workspace)
     assert result.code == 2
@@ -363,22 +467,22 @@ def test_the_fork_server_outlives_children_that_crash_or_hang(
 ) -> None:
     from test_loading import target
 
-    from ws.servers import _Shim
+    from ws.server_processes import ServerShim
 
     python = env_python(minor)
-    with _Shim(target("defs_segfault", python, tmp_path)) as crashing:
+    with ServerShim(target("defs_segfault", python, tmp_path)) as crashing:
         result, pid, _ = crashing.fork_load(timeout=10)
         assert result.error is not None and result.error["kind"] == "crashed"
         assert "was killed by SIGSEGV before answering" in result.error["message"]
         assert pid is not None and not alive(pid) and crashing.running
-    with _Shim(target("defs_loop", python, tmp_path)) as hanging:
+    with ServerShim(target("defs_loop", python, tmp_path)) as hanging:
         result, pid, _ = hanging.fork_load(timeout=0.5)
         assert result.error == {
             "kind": "timeout",
             "message": "defs_loop.definitions did not load within 0.5 s",
         }
         assert pid is not None and not alive(pid) and hanging.running
-    with _Shim(target("defs_ok", python, tmp_path)) as good:
+    with ServerShim(target("defs_ok", python, tmp_path)) as good:
         result, pid, modules = good.fork_load(timeout=10)
         assert result.ok and pid is not None and alive(pid)
         assert "ws_defs" in modules and not any(m.startswith("defs_ok") for m in modules)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -207,6 +208,40 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
     cache.put(app(workspace), {"snapshot": SNAPSHOT, "error": None})
     cache.save()  # a read-only workspace still lists its definitions, only afresh each time
     assert (tmp_path / ".ws").is_file()
+
+
+def test_a_save_keeps_what_another_process_wrote_meanwhile(tmp_path: Path) -> None:
+    """`ws dev` and a listing both write the file: each merges its own projects into it."""
+    workspace = small_workspace(tmp_path)
+    other = replace(app(workspace), name="other")
+    listing, dev = SnapshotCache(workspace), SnapshotCache(workspace)  # both read it empty
+    dev.put(other, {"snapshot": {**SNAPSHOT, "name": "other"}, "error": None})
+    dev.save()
+    listing.put(app(workspace), {"snapshot": SNAPSHOT, "error": None})
+    listing.save()
+    fresh = SnapshotCache(workspace)
+    assert fresh.get(app(workspace)) is not None and fresh.get(other) is not None
+    dev.put(other, {"snapshot": None, "error": {"kind": "timeout", "message": "m"}})
+    dev.save()  # forgets what it changed, keeps the rest
+    assert json.loads(fresh.path.read_text())["projects"].keys() == {"app"}
+
+
+def test_threads_sharing_one_cache_lose_no_entry(tmp_path: Path) -> None:
+    workspace = small_workspace(tmp_path)
+    cache = SnapshotCache(workspace)
+    projects = [replace(app(workspace), name=f"p{i}") for i in range(16)]
+
+    def store(project: Project) -> None:
+        cache.put(project, {"snapshot": {**SNAPSHOT, "name": project.name}, "error": None})
+        cache.save()
+
+    threads = [threading.Thread(target=store, args=(p,)) for p in projects]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    fresh = SnapshotCache(workspace)
+    assert all(fresh.get(p) is not None for p in projects)
 
 
 def test_nothing_is_written_when_nothing_was_loaded(tmp_path: Path) -> None:

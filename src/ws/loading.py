@@ -94,9 +94,12 @@ def result_from_answer(
 
 
 class ShimProcess:
-    """A long-lived shim for one location (`ws dev`): start, load (again), ping, stop.
+    """One shim process for one location: `start()` (or `with`), then requests, then `stop()`.
 
-    `on_output` receives each line user code writes (stdout and stderr both arrive on stderr).
+    One-shot loading asks one `load()`; `ws dev` keeps the process and asks again (`request()`
+    for the fork-server ops). Nothing here raises for what the process does: a shim that could
+    not start, is not running, crashed or timed out answers with an error. `on_output` receives
+    each line user code writes (stdout and stderr both arrive on stderr).
     """
 
     def __init__(self, target: LoadTarget, *, on_output: Callable[[str], None] | None = None):
@@ -124,8 +127,23 @@ class ShimProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The shim's process id (also its process group's) until it is stopped."""
+        proc = self._proc
+        return proc.pid if proc is not None else None
+
+    def ended(self) -> str | None:
+        """None while the shim runs, else how it ended: `exited with code 1`, `was stopped`."""
+        proc = self._proc
+        if proc is None:
+            return "was stopped"
+        code = proc.poll()
+        return None if code is None else _how_it_ended(code)
+
     def start(self) -> None:
-        """Start the shim unless it runs; a missing interpreter shows up as `env_missing` on load."""
+        """Start the shim unless it runs; a missing interpreter is the `env_missing` answer to
+        every request. Requests never start a shim themselves: one that ended stays ended."""
         if self.running:
             return
         self.stop()
@@ -161,7 +179,6 @@ class ShimProcess:
     def load(self, *, timeout: float = 60.0) -> LocationResult:
         """Import the target's module in the shim (freshly, if loaded before) and read its snapshot."""
         t = self.target
-        self.start()
         request = {
             "op": "load",
             "name": t.name,
@@ -170,12 +187,12 @@ class ShimProcess:
             "sys_path": list(t.sys_path),
         }
         started = time.perf_counter()
-        answer = self._ask(request, timeout)
+        answer = self.request(request, timeout)
         return result_from_answer(t.name, answer, time.perf_counter() - started)
 
     def ping(self, *, timeout: float = 5.0) -> bool:
         """Whether the shim runs and answers."""
-        return self.running and self._ask({"op": "ping"}, timeout).get("ok") is True
+        return self.running and self.request({"op": "ping"}, timeout).get("ok") is True
 
     def stop(self) -> None:
         """End the shim and everything it started (it is in its own process group)."""
@@ -192,12 +209,19 @@ class ShimProcess:
                 pipe.close()
         self._pending = b""
 
-    def _ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and wait for its answer; failures become `{"error": ...}` answers."""
+    def request(self, request: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request (`{"op": ...}`) and wait up to `timeout` s for its answer.
+
+        A shim that could not start or is not running answers `{"ok": false, "error": ...}` at
+        once; one that crashes or times out meanwhile is stopped, and its error says why.
+        """
         if self._start_error is not None:
             return {"ok": False, "error": self._start_error}
         proc = self._proc
-        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        if proc is None:
+            message = f"the loader process of {self.target.name} is not running"
+            return {"ok": False, "error": {"kind": "crashed", "message": message}}
+        assert proc.stdin is not None and proc.stdout is not None
         self._next_id += 1
         request = {"id": self._next_id, **request}
         try:
@@ -243,12 +267,7 @@ class ShimProcess:
         except subprocess.TimeoutExpired:
             code = None
         self.stop()
-        if code is None:
-            how = "closed its answer channel"
-        elif code < 0:
-            how = f"was killed by {_signal_name(-code)}"
-        else:
-            how = f"exited with code {code}"
+        how = "closed its answer channel" if code is None else _how_it_ended(code)
         tail = self._stderr.tail()
         where = _suffix(_frame_in_dump(tail, self.target))
         message = f"process {how} before answering (loading {self.target.module}{where})"
@@ -332,11 +351,14 @@ class _StderrTail:
         return "\n".join(text.splitlines()[-_TAIL_LINES:])
 
 
-def _signal_name(number: int) -> str:
+def _how_it_ended(code: int) -> str:
+    """A process's exit status in words (negative: the signal that killed it)."""
+    if code >= 0:
+        return f"exited with code {code}"
     try:
-        return signal.Signals(number).name
+        return f"was killed by {signal.Signals(-code).name}"
     except ValueError:
-        return f"signal {number}"
+        return f"was killed by signal {-code}"
 
 
 _DUMP_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
@@ -364,12 +386,12 @@ def _with_tail(message: str, tail: str) -> str:
 
 def _hide_machinery(tail: str) -> str:
     """Drop the stack-dump frames of the shim and of importlib: the user's frames tell the story."""
-    shim = str(SHIM_PATH)
+    shim = os.path.join(str(SHIM_PATH.parent), "")  # loader.py and its siblings
     kept: list[str] = []
     hidden = 0
     for line in tail.splitlines():
         match = _DUMP_FRAME.match(line)
-        if match and (match["file"] == shim or match["file"].startswith("<frozen importlib")):
+        if match and match["file"].startswith((shim, "<frozen importlib")):
             hidden += 1
             continue
         if hidden:

@@ -13,7 +13,7 @@ from pathlib import Path
 from ws.definitions import Problem, find_problems
 from ws.files import ENV_MARKER
 from ws.location_types import LoadTarget, LocationResult
-from ws.snapshot_cache import SnapshotCache
+from ws.snapshot_cache import SnapshotCache, source_key
 from ws.workspace import Project, Workspace
 
 
@@ -84,12 +84,13 @@ def load_project_locations(
     if to_load:
         from ws.loading import load_locations  # only now: a fully cached listing starts nothing
 
+        keys = [source_key(p) for p in to_load]  # before loading: a save meanwhile is not seen
         loaded = load_locations(
             [load_target(p) for p in to_load], jobs=jobs, timeout=timeout, on_done=on_done
         )
-        for project, result in zip(to_load, loaded, strict=True):
+        for project, key, result in zip(to_load, keys, loaded, strict=True):
             results[project.name] = result
-            cache.put(project, {"snapshot": result.snapshot, "error": result.error})
+            cache.put(project, {"snapshot": result.snapshot, "error": result.error}, key=key)
         cache.save()
     return [results[p.name] for p in projects]
 

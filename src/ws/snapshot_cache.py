@@ -3,7 +3,9 @@
 The key is the env marker (its fingerprint covers interpreter and dependencies) plus the path,
 mtime and size of every `.py` file under the project's package folders and its pyproject.toml:
 stat calls only, so a warm `ws list defs` starts no interpreter and reads no source file.
-The cache lives in `<workspace>/.ws/snapshots.json`, versioned, written atomically.
+The cache lives in `<workspace>/.ws/snapshots.json`, versioned, written atomically. Two ws
+processes may write it (`ws dev` keeps it current while a listing runs): `save()` merges what this
+one changed into the file as it is then, so neither loses the other's projects.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +35,13 @@ _CACHEABLE_ERRORS = {
 
 
 class SnapshotCache:
+    """The workspace's cached outcomes; one instance may be shared by threads (`ws dev`)."""
+
     def __init__(self, workspace: Workspace) -> None:
         self.path = workspace.root / ".ws" / "snapshots.json"
+        self._lock = threading.Lock()  # _entries and _changed, and one save at a time
         self._entries: dict[str, Any] = self._read()
-        self._dirty = False
+        self._changed: set[str] = set()  # the projects put() since the last save()
 
     def get(self, project: Project) -> dict[str, Any] | None:
         """The cached outcome `{"snapshot": ...}` or `{"error": ...}`, if still valid."""
@@ -45,22 +51,40 @@ class SnapshotCache:
         outcome = entry.get("outcome")
         return outcome if _is_outcome(outcome, project.name) else None
 
-    def put(self, project: Project, outcome: dict[str, Any]) -> None:
+    def put(self, project: Project, outcome: dict[str, Any], *, key: str | None = None) -> None:
+        """Remember an outcome (forget the project, for a timeout or a crash) until `save()`.
+
+        `key` is `source_key(project)` taken before the load began, so that a file saved during
+        the load is not taken as loaded; default: the key now.
+        """
         error = outcome.get("error")
-        if error is not None and error.get("kind") not in _CACHEABLE_ERRORS:
-            self._entries.pop(project.name, None)
-        else:
-            self._entries[project.name] = {"key": source_key(project), "outcome": outcome}
-        self._dirty = True
+        entry = None
+        if error is None or error.get("kind") in _CACHEABLE_ERRORS:
+            entry = {"key": key or source_key(project), "outcome": outcome}
+        with self._lock:
+            if entry is None:
+                self._entries.pop(project.name, None)
+            else:
+                self._entries[project.name] = entry
+            self._changed.add(project.name)
 
     def save(self) -> None:
-        if self._dirty:
-            document = {"version": CACHE_VERSION, "projects": self._entries}
+        """Write what was put since the last save, merged into the file as it is now."""
+        with self._lock:
+            if not self._changed:
+                return
+            entries = self._read()
+            for name in self._changed:
+                if name in self._entries:
+                    entries[name] = self._entries[name]
+                else:
+                    entries.pop(name, None)
+            self._entries, self._changed = entries, set()
+            document = {"version": CACHE_VERSION, "projects": entries}
             try:
                 write_atomic(self.path, json.dumps(document, separators=(",", ":")))
             except OSError as exc:  # a read-only workspace still lists: it only loads afresh
                 log.debug("cannot write the snapshot cache %s: %s", self.path, exc)
-            self._dirty = False
 
     def _read(self) -> dict[str, Any]:
         try:

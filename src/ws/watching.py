@@ -26,9 +26,11 @@ from watchfiles._rust_notify import RustNotify  # the documented Rust backend of
 
 from ws import process
 from ws.definitions import Problem, Snapshot, find_problems
+from ws.dev_events import DevEvent
 from ws.errors import ConfigError, WsError
 from ws.loading import LocationResult
-from ws.servers import DevEvent, ProjectServer
+from ws.servers import ProjectServer
+from ws.snapshot_cache import SnapshotCache
 from ws.workspace import CONFIG_NAME, Project, Workspace, normalize_name, read_workspace
 
 ENV_FILES = ("pyproject.toml", "uv.lock", ".python-version")
@@ -55,6 +57,7 @@ class DevSession:
         self._on_event = on_event
         self._fork = fork
         self._timeout = timeout
+        self._cache = SnapshotCache(workspace)  # one for every server: it has the one lock
         self._lock = threading.RLock()  # servers, results, problems, and the order of events
         self._servers: dict[str, ProjectServer] = {}
         self._results: dict[str, LocationResult | Snapshot] = {}
@@ -105,6 +108,7 @@ class DevSession:
             timeout=self._timeout or self._workspace.timeout,
             sync=self._sync,
             emit=self._emit,
+            cache=self._cache,
         )
         self._servers[project.name] = server
         server.start()

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from ws.definitions import Problem
-    from ws.servers import DevEvent, ServerState
+    from ws.dev_events import DevEvent, ServerState
 
 _STYLES = {"loaded": "green", "error": "bold red", "restarting": "yellow", "stopped": "dim"}
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
