@@ -337,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(scratch, ignore_errors=True)
     if args.write:
         args.write.parent.mkdir(parents=True, exist_ok=True)
+        notes = _notes(args.write)
         stamp = time.strftime("%Y-%m-%d")
         command = " ".join(["python scripts/bench.py", *(argv or sys.argv[1:])])
         args.write.write_text(
@@ -345,9 +346,26 @@ def main(argv: list[str] | None = None) -> int:
             f" {os.getloadavg()[0]:.1f} at the end).\nWhole commands, run in turn with what they are compared"
             " against; medians, and ratios taken pair by pair (median, then min-max). A goal"
             " ends in `met` or `MISSED`. Written by `scripts/bench.py --write`: rerun it rather"
-            " than edit this file.\n\n" + report.markdown() + "\n"
+            " than edit this file; it keeps the hand-written `## Notes` at the end.\n\n"
+            + report.markdown()
+            + "\n"
+            + notes
         )
     return 0
+
+
+NOTES_HEADING = "\n## Notes\n"
+
+
+def _notes(path: Path) -> str:
+    """The hand-written `## Notes` section of an earlier --write (why goals are missed, say),
+    kept under the new table; the figures it quotes are the writer's to update."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return ""
+    at = text.find(NOTES_HEADING)
+    return text[at:] if at >= 0 else ""
 
 
 if __name__ == "__main__":

@@ -50,11 +50,10 @@ def bench_dev(report: Report, runs: int, scratch: Path) -> None:
     heavy = f"import time\ntime.sleep({HEAVY_IMPORT_SECONDS})\n".encode()
     backend = bench._test_samples().tiny_backend
     backend.write_wheel(str(sources.links), "heavydep", "1.0", {"heavydep/__init__.py": heavy})
-    servers = {
-        mode: _DevServer(_workspace(scratch / mode, sources), mode, sources)
-        for mode in ("fork", "no-fork")
-    }
+    servers: dict[str, _DevServer] = {}
     try:
+        for mode in ("fork", "no-fork"):
+            servers[mode] = _DevServer(_workspace(scratch / mode, sources), mode, sources)
         for name, label, goal in (
             ("light", "ws-defs only", "< 0.5 s"),
             ("heavy", f"imports a {HEAVY_IMPORT_SECONDS:g} s library", "< 0.5 s: no import again"),
@@ -103,8 +102,12 @@ class _DevServer:
             text=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
-        for name in PROJECTS:
-            self._wait_loaded(name)
+        try:
+            for name in PROJECTS:
+                self._wait_loaded(name)
+        except BaseException:  # a project that does not load: no `ws dev` left running
+            self.stop()
+            raise
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
