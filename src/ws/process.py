@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shlex
 import signal
 import subprocess
 import threading
@@ -29,6 +28,14 @@ _LEAKY_VARIABLES = (
     "VIRTUAL_ENV",
     "CONDA_PREFIX",
 )
+
+
+def _log_command(argv: Sequence[str], cwd: Path | str | None = None) -> None:
+    """`run: <command line>` under --verbose; shlex is imported only then (2 ms otherwise)."""
+    if log.isEnabledFor(logging.DEBUG):
+        import shlex
+
+        log.debug("run: %s%s", shlex.join(argv), f"  (in {cwd})" if cwd else "")
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -75,7 +82,7 @@ def run(
     A child started after `cancel` is set is killed at once (`end_all` may have run already).
     """
     argv = tuple(str(a) for a in args)
-    log.debug("run: %s%s", shlex.join(argv), f"  (in {cwd})" if cwd else "")
+    _log_command(argv, cwd)
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
@@ -121,7 +128,7 @@ def run_foreground(args: Sequence[str], *, env: Mapping[str, str]) -> int:
     It stays in the foreground group so it reads the terminal and gets Ctrl-C from it like any
     command; SIGTERM sent to ws is passed on. A death by signal N returns 128+N, as shells do.
     """
-    log.debug("run: %s", shlex.join(args))
+    _log_command(args)
     proc = subprocess.Popen(list(args), env=dict(env))
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM)
