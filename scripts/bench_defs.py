@@ -103,7 +103,7 @@ def single_loads(root: Path, name: str | None) -> dict[str, dict[str, list[float
     """Each project (or just `name`) loaded alone, SINGLE_RUNS times: wall, CPU, import time."""
     from ws.loading import load_location
     from ws.locations import load_target
-    from ws.workspace import read_workspace
+    from ws.workspace_file import read_workspace
 
     out: dict[str, dict[str, list[float]]] = {}
     for project in read_workspace(root).projects:

@@ -27,7 +27,8 @@ from ws.definitions import Snapshot
 from ws.dev_events import DevEvent, ServerState
 from ws.sync import sync_projects
 from ws.watching import DevSession
-from ws.workspace import Project, read_workspace
+from ws.workspace import Project
+from ws.workspace_file import read_workspace
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]

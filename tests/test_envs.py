@@ -15,20 +15,20 @@ import pytest
 from backend.samples import write_project, write_workspace
 
 from ws import defs_wheel
+from ws.env_build import relevant_lines
+from ws.env_locks import Cancelled, env_lock
 from ws.envs import (
-    Cancelled,
     Environment,
     EnvState,
     Plan,
     activated_environ,
     clear_failure,
-    env_lock,
     environment_state,
     record_failure,
-    relevant_lines,
 )
 from ws.pythons import Interpreter, resolve_python
-from ws.workspace import Project, read_workspace
+from ws.workspace import Project
+from ws.workspace_file import read_workspace
 
 
 @pytest.fixture

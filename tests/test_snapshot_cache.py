@@ -20,7 +20,8 @@ from test_defs_cli import FINANCE, MINE, copy_sample, sync, write_defs_project
 from ws import loading as ws_loading
 from ws.envs import ENV_MARKER
 from ws.snapshot_cache import CACHE_VERSION, SnapshotCache, source_key
-from ws.workspace import Project, Workspace, read_workspace
+from ws.workspace import Project, Workspace
+from ws.workspace_file import read_workspace
 
 pytest_plugins = ["backend.fixtures"]
 

@@ -13,7 +13,8 @@ from backend.samples import offline, project_files, write_project, write_workspa
 from ws.envs import ENV_MARKER, environment_state, read_marker
 from ws.pythons import resolve_python
 from ws.sync import RECORD, SyncEvent, SyncReport, prune_environments, sync_projects
-from ws.workspace import Workspace, read_workspace
+from ws.workspace import Workspace
+from ws.workspace_file import read_workspace
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
@@ -237,18 +238,18 @@ def test_an_unexpected_error_fails_that_project_alone(
     """A bug in ws (an exception it does not expect) while building one env is reported as that
     project's failure, named as a bug; the other project is still built. The one fake here is
     the bug itself."""
-    from ws import envs
+    from ws import env_build, envs
 
     write_project(single / "ok", "ok")
     write_workspace(single, [{"path": "app"}, {"path": "ok"}])
-    build = envs.Environment.build
+    build = env_build.build_environment
 
-    def buggy(self: envs.Environment, plan: envs.Plan, **options: object) -> object:
-        if self.project.name == "app":
+    def buggy(env: envs.Environment, plan: envs.Plan, **options: object) -> object:
+        if env.project.name == "app":
             raise KeyError("boom")
-        return build(self, plan, **options)  # type: ignore[arg-type]
+        return build(env, plan, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(envs.Environment, "build", buggy)
+    monkeypatch.setattr(env_build, "build_environment", buggy)
     workspace = read_workspace(single)
     report = sync_projects(workspace, workspace.projects, jobs=2)
     assert [r.status for r in report.results] == ["failed", "created"]

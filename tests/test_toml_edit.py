@@ -11,7 +11,7 @@ from conftest import SAMPLES
 
 from ws.errors import ConfigError
 from ws.toml_edit import add_project_entry, remove_project_entry
-from ws.workspace import read_toml
+from ws.toml_read import read_toml
 
 SAMPLE_FILES = SAMPLES / "ws_toml"
 

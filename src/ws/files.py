@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -16,6 +17,11 @@ def cache_dir() -> Path:
         return Path(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "ws"
+
+
+def venv_key(venv: Path) -> str:
+    """The name of one env's files in ws's cache (its lock, its last failure): a path hash."""
+    return hashlib.sha256(str(venv.absolute()).encode()).hexdigest()[:24]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

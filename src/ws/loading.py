@@ -3,8 +3,9 @@
 The shim (`ws/_shim/loader.py`) runs as `[env python, "-I", "-X", "utf8", SHIM_PATH]` in the
 project root, in its own process group. Requests go to its stdin; answers come back on its stdout
 pipe, which only the shim writes (it moves user output to stderr at start). Stderr is drained all
-the time so a noisy import never blocks, and its tail explains crashes and timeouts. User-code
-problems never raise: they come back as a `LocationResult` with an error.
+the time so a noisy import never blocks, and its tail explains crashes and timeouts (both in
+`ws.shim_stderr`). User-code problems never raise: they come back as a `LocationResult` with an
+error.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ import contextlib
 import json
 import logging
 import os
-import re
 import select
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -25,11 +24,12 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 from ws.definitions import Snapshot, SnapshotError
 from ws.location_types import LoadTarget, LocationResult
 from ws.process import clean_env, kill_group
+from ws.shim_stderr import StderrTail, crash_message, how_it_ended, timeout_message
 
 __all__ = [
     "SHIM_PATH",
@@ -43,8 +43,6 @@ __all__ = [
 log = logging.getLogger("ws")
 
 SHIM_PATH = Path(str(resources.files("ws._shim").joinpath("loader.py")))
-_TAIL_BYTES = 8192
-_TAIL_LINES = 50
 _DUMP_WAIT = 0.5  # seconds a timed-out shim gets to write its stack after SIGUSR1
 
 
@@ -106,7 +104,7 @@ class ShimProcess:
         self.target = target
         self._on_output = on_output
         self._proc: subprocess.Popen[bytes] | None = None
-        self._stderr: _StderrTail | None = None
+        self._stderr: StderrTail | None = None
         self._pending = b""
         self._next_id = 0
         self._start_error: dict[str, str] | None = None
@@ -139,7 +137,7 @@ class ShimProcess:
         if proc is None:
             return "was stopped"
         code = proc.poll()
-        return None if code is None else _how_it_ended(code)
+        return None if code is None else how_it_ended(code)
 
     def start(self) -> None:
         """Start the shim unless it runs; a missing interpreter is the `env_missing` answer to
@@ -173,7 +171,7 @@ class ShimProcess:
             return
         assert proc.stderr is not None
         self._proc = proc
-        self._stderr = _StderrTail(proc.stderr, self._on_output)
+        self._stderr = StderrTail(proc.stderr, self._on_output)
         self._start_error = None
 
     def load(self, *, timeout: float = 60.0) -> LocationResult:
@@ -267,11 +265,9 @@ class ShimProcess:
         except subprocess.TimeoutExpired:
             code = None
         self.stop()
-        how = "closed its answer channel" if code is None else _how_it_ended(code)
-        tail = self._stderr.tail()
-        where = _suffix(_frame_in_dump(tail, self.target))
-        message = f"process {how} before answering (loading {self.target.module}{where})"
-        return {"kind": "crashed", "message": _with_tail(message, tail)}
+        how = "closed its answer channel" if code is None else how_it_ended(code)
+        message = crash_message(self.target, how, self._stderr.tail(), SHIM_PATH.parent)
+        return {"kind": "crashed", "message": message}
 
     def _timed_out(self, timeout: float) -> dict[str, str]:
         proc = self._proc
@@ -281,123 +277,5 @@ class ShimProcess:
             os.kill(proc.pid, signal.SIGUSR1)  # the shim's faulthandler prints where it is
         self._stderr.wait_for_more(_DUMP_WAIT)
         self.stop()
-        tail = self._stderr.tail()
-        where = _suffix(_frame_in_dump(tail, self.target))
-        message = f"{self.target.module} did not load within {timeout:g} s{where}"
-        return {"kind": "timeout", "message": _with_tail(message, tail)}
-
-
-class _StderrTail:
-    """Drains a child's stderr in a thread, keeping the last few KB for error messages."""
-
-    def __init__(self, pipe: IO[bytes], on_output: Callable[[str], None] | None) -> None:
-        self._pipe = pipe
-        self._on_output = on_output
-        self._buffer = bytearray()
-        self._partial = b""
-        self._received = 0
-        self._mark = 0
-        self._more = threading.Condition()
-        self._thread = threading.Thread(target=self._drain, name="ws-shim-stderr", daemon=True)
-        self._thread.start()
-
-    def _drain(self) -> None:
-        fd = self._pipe.fileno()
-        try:
-            while chunk := os.read(fd, 65536):
-                with self._more:
-                    self._buffer += chunk
-                    del self._buffer[:-_TAIL_BYTES]
-                    self._received += len(chunk)
-                    self._more.notify_all()
-                if self._on_output is not None:
-                    *lines, self._partial = (self._partial + chunk).split(b"\n")
-                    self._emit(lines)
-        except OSError:  # the pipe was closed under us after stop() gave up waiting
-            return
-        if self._partial:
-            self._emit([self._partial])
-
-    def _emit(self, lines: list[bytes]) -> None:
-        assert self._on_output is not None
-        for line in lines:
-            try:
-                self._on_output(line.decode("utf-8", "replace"))
-            except (
-                Exception
-            ):  # a failing callback must not stop the draining: the child would block
-                log.exception("on_output callback failed")
-
-    def mark(self) -> None:
-        with self._more:
-            self._mark = self._received
-
-    def wait_for_more(self, seconds: float) -> None:
-        """Wait until output arrives after `mark()` and pauses briefly, or `seconds` pass."""
-        deadline = time.monotonic() + seconds
-        with self._more:
-            while self._received == self._mark and time.monotonic() < deadline:
-                self._more.wait(deadline - time.monotonic())
-        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))  # let the dump finish
-
-    def join(self) -> bool:
-        """Wait for the pipe's end; False if a grandchild outside the group still holds it open."""
-        self._thread.join(timeout=2)
-        return not self._thread.is_alive()
-
-    def tail(self) -> str:
-        with self._more:
-            text = bytes(self._buffer).decode("utf-8", "replace")
-        return "\n".join(text.splitlines()[-_TAIL_LINES:])
-
-
-def _how_it_ended(code: int) -> str:
-    """A process's exit status in words (negative: the signal that killed it)."""
-    if code >= 0:
-        return f"exited with code {code}"
-    try:
-        return f"was killed by {signal.Signals(-code).name}"
-    except ValueError:
-        return f"was killed by signal {-code}"
-
-
-_DUMP_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
-
-
-def _frame_in_dump(text: str, target: LoadTarget) -> tuple[str, int] | None:
-    """The innermost project frame in a faulthandler dump (most recent call first), if any."""
-    root = target.root.absolute()
-    env = target.python.absolute().parent.parent  # <venv>/bin/python: the venv may sit in the root
-    for match in _DUMP_FRAME.finditer(text):
-        path = Path(match["file"])
-        if path.is_absolute() and root in path.parents and env not in path.parents:
-            return path.relative_to(root).as_posix(), int(match["line"])
-    return None
-
-
-def _suffix(frame: tuple[str, int] | None) -> str:
-    return f", {frame[0]}:{frame[1]}" if frame else ""
-
-
-def _with_tail(message: str, tail: str) -> str:
-    tail = _hide_machinery(tail)
-    return f"{message}; last lines of stderr:\n{tail}" if tail.strip() else message
-
-
-def _hide_machinery(tail: str) -> str:
-    """Drop the stack-dump frames of the shim and of importlib: the user's frames tell the story."""
-    shim = os.path.join(str(SHIM_PATH.parent), "")  # loader.py and its siblings
-    kept: list[str] = []
-    hidden = 0
-    for line in tail.splitlines():
-        match = _DUMP_FRAME.match(line)
-        if match and match["file"].startswith((shim, "<frozen importlib")):
-            hidden += 1
-            continue
-        if hidden:
-            kept.append(f"  ({hidden} frames of ws's loader and importlib hidden)")
-            hidden = 0
-        kept.append(line)
-    if hidden:
-        kept.append(f"  ({hidden} frames of ws's loader and importlib hidden)")
-    return "\n".join(kept)
+        message = timeout_message(self.target, timeout, self._stderr.tail(), SHIM_PATH.parent)
+        return {"kind": "timeout", "message": message}

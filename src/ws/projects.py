@@ -16,20 +16,12 @@ from ws import scaffold
 from ws.errors import ConfigError
 from ws.files import ENV_MARKER
 from ws.toml_edit import add_project_entry, remove_project_entry
-from ws.workspace import (
-    CONFIG_NAME,
-    Project,
-    Workspace,
-    check_project_name,
-    entry_path,
-    normalize_name,
-    read_project_entry,
-    read_toml,
-    relative_to_root,
-)
+from ws.toml_read import read_toml
+from ws.workspace import CONFIG_NAME, Project, Workspace, check_project_name, normalize_name
+from ws.workspace_file import entry_path, read_project_entry, read_workspace, relative_to_root
 
 if TYPE_CHECKING:
-    from ws.dagster_workspace import Conversion
+    from ws.dagster_conversion import Conversion
 
 EXAMPLE_PROJECTS = (("marketing", "team-marketing"), ("finance", "team-finance"))
 
@@ -85,8 +77,6 @@ def init_workspace(
     written = tuple(scaffold.render_tree("workspace", folder, values))
     examples: list[AddResult] = []
     if example_pythons is not None:
-        from ws.workspace import read_workspace
-
         for (project, owner), version in zip(EXAMPLE_PROJECTS, example_pythons, strict=False):
             workspace = read_workspace(folder)
             examples.append(add_project(workspace, project, path=None, python=version, owner=owner))
@@ -95,8 +85,6 @@ def init_workspace(
         add_project_entry(config, entry)
         imported.append(AddResult(entry.get("name", ""), entry["path"], scaffolded=False))
     if imported:
-        from ws.workspace import read_workspace
-
         names = {p.path: p.name for p in read_workspace(folder).projects}
         imported = [AddResult(names[r.path], r.path, False) for r in imported]
     skipped = conversion.skipped if conversion else ()
@@ -105,7 +93,7 @@ def init_workspace(
 
 def _convert(source: Path, folder: Path, python: str | None) -> Conversion:
     """Read `source` into ws.toml entries and check them together before anything is written."""
-    from ws.dagster_workspace import convert_workspace_file
+    from ws.dagster_conversion import convert_workspace_file
 
     conversion = convert_workspace_file(source, folder)
     config = folder / CONFIG_NAME

@@ -119,7 +119,9 @@ def sync_projects(
     ours = [p for p in projects if p.name not in failed and p.external_python is None]
     _record_envs(workspace, ours)
     if todo:
-        envs.uv_binary()  # in this thread: its first lookup is not thread-safe
+        from ws.env_build import uv_binary  # here: an up-to-date sync builds and locks nothing
+
+        uv_binary()  # in this thread: its first lookup is not thread-safe
         for result in _build_all(todo, jobs, reinstall, offline, report):
             results[result.name] = result
     pruned = prune_environments(workspace) if prune else None
@@ -128,6 +130,8 @@ def sync_projects(
 
 def prune_environments(workspace: Workspace) -> PruneResult:
     """Delete the recorded envs that no listed project uses, if they carry ws's marker."""
+    from ws.env_locks import env_lock
+
     in_use = {_normal(p.venv) for p in workspace.projects}
     roots = [_normal(p.root) for p in workspace.projects] + [_normal(workspace.root)]
     deleted: list[Path] = []
@@ -145,7 +149,7 @@ def prune_environments(workspace: Workspace) -> PruneResult:
                 kept.append(venv)
                 remaining.append(venv)
             else:
-                with envs.env_lock(venv, on_wait=lambda: None):
+                with env_lock(venv, on_wait=lambda: None):
                     shutil.rmtree(venv)
                 envs.clear_failure(venv)
                 deleted.append(venv)
@@ -186,6 +190,9 @@ def _build_one(
     cancel: threading.Event,
     report: Callable[[SyncEvent], None],
 ) -> ProjectResult:
+    from ws.env_build import build_environment
+    from ws.env_locks import Cancelled, env_lock
+
     project = env.project
     start = time.monotonic()
     python = env.interpreter.version
@@ -194,16 +201,16 @@ def _build_one(
         report(SyncEvent(project.name, kind))
 
     try:
-        with env.locked(on_wait=lambda: stage("waiting"), cancel=cancel):
+        with env_lock(env.venv, on_wait=lambda: stage("waiting"), cancel=cancel):
             if not reinstall:
                 plan = env.plan()  # another ws may have built it while this one waited
             if plan.action == "none" and not reinstall:
                 status: SyncStatus = "unchanged"
             else:
-                status = env.build(
-                    plan, reinstall=reinstall, offline=offline, on_stage=stage, cancel=cancel
+                status = build_environment(
+                    env, plan, reinstall=reinstall, offline=offline, on_stage=stage, cancel=cancel
                 )
-    except envs.Cancelled:  # Ctrl-C: not this project's failure, nothing to remember
+    except Cancelled:  # Ctrl-C: not this project's failure, nothing to remember
         raise
     except Exception as exc:  # any error: one project's failure never stops the others
         return _failure(project, _message(exc, project), python, start, report)
@@ -289,8 +296,10 @@ def _write_record(workspace: Workspace, venvs: Sequence[Path]) -> None:
 
 
 def _record_locked(workspace: Workspace) -> AbstractContextManager[None]:
+    from ws.env_locks import file_lock
+
     key = hashlib.sha256(str(_normal(workspace.root)).encode()).hexdigest()[:24]
-    return envs.file_lock(cache_dir() / "locks" / f"record-{key}.lock", on_wait=lambda: None)
+    return file_lock(cache_dir() / "locks" / f"record-{key}.lock", on_wait=lambda: None)
 
 
 def _normal(path: Path) -> Path:

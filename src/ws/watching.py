@@ -31,7 +31,8 @@ from ws.errors import ConfigError, WsError
 from ws.loading import LocationResult
 from ws.servers import ProjectServer
 from ws.snapshot_cache import SnapshotCache
-from ws.workspace import CONFIG_NAME, Project, Workspace, normalize_name, read_workspace
+from ws.workspace import CONFIG_NAME, Project, Workspace, normalize_name
+from ws.workspace_file import read_workspace
 
 ENV_FILES = ("pyproject.toml", "uv.lock", ".python-version")
 _DEBOUNCE_MS = 50  # the longest a burst of events is grouped

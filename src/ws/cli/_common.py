@@ -35,7 +35,7 @@ options = GlobalOptions()
 
 def load_workspace() -> Workspace:
     """The workspace named by `--workspace`/`WS_WORKSPACE`, else the one above the current folder."""
-    from ws.workspace import open_workspace
+    from ws.workspace_file import open_workspace
 
     return open_workspace(options.workspace, cwd=Path.cwd())
 

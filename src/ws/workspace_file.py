@@ -1,0 +1,171 @@
+"""ws.toml: find the workspace it roots, read it and check every key, and spell its paths.
+
+Apart from `ws.workspace` (the model) so that a module that only takes a `Project` does not
+depend on how one is read, and from `ws.project_settings` because an entry here only says where a
+project is and what ws.toml overrides; the project's folder says the rest. With no ws.toml, a
+Dagster workspace is read as it is (`ws.dagster_workspace`, imported only then).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ws.errors import ConfigError, WorkspaceNotFound
+from ws.project_settings import read_project
+from ws.toml_read import optional_str, read_toml, reject_unknown_keys
+from ws.workspace import (
+    CONFIG_NAME,
+    DEFAULT_LOAD_TIMEOUT,
+    Project,
+    ToolSettings,
+    Workspace,
+    check_project_name,
+    normalize_name,
+)
+
+_WORKSPACE_KEYS = {"name", "python", "projects", "timeout"}
+# name, module, attribute and external_python describe projects ws.toml takes from Dagster
+# (`ws init --from workspace.yaml`): a location name, its target, an env ws never builds.
+_ENTRY_KEYS = {"path", "python", "venv", "name", "module", "attribute", "external_python"}
+
+
+def find_root(explicit: Path | None, cwd: Path) -> Path:
+    """The folder holding ws.toml: the one given, else the nearest at or above `cwd`.
+
+    With no ws.toml, a Dagster workspace (its dg.toml) is read as it is.
+    """
+    if explicit is not None:
+        root = explicit.expanduser().resolve()
+        if (root / CONFIG_NAME).is_file():
+            return root
+        from ws.dagster_workspace import is_dg_workspace
+
+        if is_dg_workspace(root):
+            return root
+        raise WorkspaceNotFound(
+            f"{root} has no {CONFIG_NAME} (named by --workspace or WS_WORKSPACE); "
+            f"create one with `ws init {explicit}`."
+        )
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    from ws.dagster_workspace import find_dg_workspace
+
+    dagster_root = find_dg_workspace(here)  # no ws.toml anywhere: a Dagster workspace will do
+    if dagster_root is not None:
+        return dagster_root
+    raise WorkspaceNotFound(
+        f"no {CONFIG_NAME} found in {here} or any folder above it; create a workspace with "
+        "`ws init`, or point at one with --workspace/-w."
+    )
+
+
+def open_workspace(explicit: Path | None = None, *, cwd: Path) -> Workspace:
+    """The workspace `find_root` finds, read from its ws.toml, else from its dg.toml."""
+    root = find_root(explicit, cwd)
+    if not (root / CONFIG_NAME).is_file():
+        from ws.dagster_workspace import read_dg_workspace
+
+        return read_dg_workspace(root)
+    return read_workspace(root)
+
+
+def read_workspace(root: Path) -> Workspace:
+    """The workspace of `root`'s ws.toml, every key checked; unusable projects carry a problem."""
+    config = root / CONFIG_NAME
+    data = read_toml(config)
+    reject_unknown_keys(data, {"workspace"}, config, "the top level")
+    table = data.get("workspace")
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f'{config} has no [workspace] table; add one with at least `name = "..."`.'
+        )
+    reject_unknown_keys(table, _WORKSPACE_KEYS, config, "[workspace]")
+    name = optional_str(table, "name", config, "[workspace]") or root.name
+    python = optional_str(table, "python", config, "[workspace]")
+    timeout = table.get("timeout", DEFAULT_LOAD_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"{config}: [workspace] timeout must be a positive number of seconds.")
+    entries = table.get("projects", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{config}: [workspace] projects must be [[workspace.projects]] tables.")
+    projects = [read_project_entry(root, entry, python, config) for entry in entries]
+    _reject_duplicates(projects, config)
+    return Workspace(root, name, python, float(timeout), tuple(projects))
+
+
+def entry_path(root: Path, text: str, config: Path) -> Path:
+    """The absolute folder a `path` names; it must stay inside the workspace (symlinks resolved)."""
+    folder = (root / text).resolve()
+    if folder != root.resolve() and root.resolve() not in folder.parents:
+        raise ConfigError(
+            f"{config}: project path {text!r} resolves to {folder}, outside the workspace "
+            f"{root}; move the project inside the workspace folder."
+        )
+    return folder
+
+
+def read_project_entry(
+    root: Path, entry: object, default_python: str | None, config: Path
+) -> Project:
+    """One `[[workspace.projects]]` entry of `config` (ws.toml, or dg.toml read as it is)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        raise ConfigError(f'{config}: every [[workspace.projects]] entry needs `path = "..."`.')
+    rel = entry["path"]
+    where = f"[[workspace.projects]] path = {rel!r}"
+    reject_unknown_keys(entry, _ENTRY_KEYS, config, where)
+    entry_python = optional_str(entry, "python", config, where)
+    venv_text = optional_str(entry, "venv", config, where) or ".venv"
+    folder = entry_path(root, rel, config)
+    venv = folder / venv_text
+    python = (entry_python, f"{config.name} (project {rel})") if entry_python else None
+    given_name = optional_str(entry, "name", config, where)
+    target = ToolSettings(
+        module=optional_str(entry, "module", config, where),
+        attribute=optional_str(entry, "attribute", config, where),
+    )
+    external = _external_python(folder, entry, config, where)
+    if external is not None:
+        venv = external.parent.parent  # <env>/bin/python: `ws run` activates the env itself
+        python = (str(external), f"{config.name} (project {rel}) external_python")
+    fallback = Project(normalize_name(Path(rel).name), rel, folder, venv, python)
+    project = read_project(
+        replace(fallback, external_python=external), default_python, config, target
+    )
+    return replace(project, name=check_project_name(given_name)) if given_name else project
+
+
+def _external_python(folder: Path, entry: dict[str, Any], config: Path, where: str) -> Path | None:
+    text = optional_str(entry, "external_python", config, where)
+    if text is None:
+        return None
+    if "python" in entry or "venv" in entry:
+        raise ConfigError(
+            f"{config}: {where} has external_python, so ws does not build its env; "
+            "remove `python` and `venv` there."
+        )
+    # Not resolved: a venv's python is a symlink, and resolving it would leave the venv.
+    return Path(os.path.abspath(folder / os.path.expanduser(text)))
+
+
+def _reject_duplicates(projects: list[Project], config: Path) -> None:
+    seen: dict[str, Project] = {}
+    roots: dict[Path, Project] = {}
+    for project in projects:
+        other = roots.get(project.root) or seen.get(project.name)
+        if other is not None:
+            raise ConfigError(
+                f"{config}: projects {other.path!r} and {project.path!r} clash (both are "
+                f"{project.name!r}); remove one entry."
+            )
+        seen[project.name] = project
+        roots[project.root] = project
+
+
+def relative_to_root(root: Path, folder: Path) -> str:
+    """How ws.toml spells a folder: relative to the workspace root, with forward slashes."""
+    return Path(os.path.relpath(folder.resolve(), root.resolve())).as_posix()
