@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -42,7 +41,9 @@ __all__ = [
 
 log = logging.getLogger("ws")
 
-SHIM_PATH = Path(str(resources.files("ws._shim").joinpath("loader.py")))
+# A file beside this module: the project's interpreter runs it by path, so ws must be installed as
+# files (as pip and uv install it). Not importlib.resources: importing it costs ~6 ms a command.
+SHIM_PATH = Path(__file__).resolve().parent / "_shim" / "loader.py"
 _DUMP_WAIT = 0.5  # seconds a timed-out shim gets to write its stack after SIGUSR1
 
 
