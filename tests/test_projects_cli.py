@@ -124,6 +124,32 @@ def test_names_that_normalise_alike_clash(workspace: Path, ws) -> None:  # type:
     assert tree_snapshot(workspace) == before
 
 
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        (
+            '[[workspace.projects]]\npath = "projects/a"\n\n'
+            '[[workspace.projects]]\npath = "projects/a"\nname = "a-again"\n',
+            "projects 'a' and 'a-again' are both the folder 'projects/a'",
+        ),
+        (
+            '[[workspace.projects]]\npath = "projects/a"\n\n'
+            '[[workspace.projects]]\npath = "projects/b"\nname = "A"\n',
+            "projects 'projects/a' and 'projects/b' clash (both are 'a')",
+        ),
+    ],
+)
+def test_a_hand_edited_duplicate_names_both_entries(
+    workspace: Path, ws, entries: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "a", cwd=workspace).code == 0
+    assert ws("add", "b", cwd=workspace).code == 0
+    config = workspace / "ws.toml"
+    config.write_text(config.read_text().split("[[workspace.projects]]")[0] + entries)
+    result = ws("list", "projects", cwd=workspace)
+    assert result.code == 2 and message in result.err, result.err
+
+
 def test_a_folder_already_listed_is_refused(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
     assert ws("add", "alpha", cwd=workspace).code == 0
     result = ws("add", "beta", "--path", str(workspace / "projects" / "alpha"), cwd=workspace)

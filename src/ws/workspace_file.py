@@ -156,11 +156,17 @@ def _reject_duplicates(projects: list[Project], config: Path) -> None:
     seen: dict[str, Project] = {}
     roots: dict[Path, Project] = {}
     for project in projects:
-        other = roots.get(project.root) or seen.get(project.name)
-        if other is not None:
+        if project.root in roots:  # one env and one target per folder
+            other = roots[project.root]
+            raise ConfigError(
+                f"{config}: projects {other.name!r} and {project.name!r} are both the folder "
+                f"{project.path!r}; ws keeps one project per folder: remove one entry."
+            )
+        if project.name in seen:
+            other = seen[project.name]
             raise ConfigError(
                 f"{config}: projects {other.path!r} and {project.path!r} clash (both are "
-                f"{project.name!r}); remove one entry."
+                f"{project.name!r}); remove one entry, or rename one."
             )
         seen[project.name] = project
         roots[project.root] = project
