@@ -152,12 +152,13 @@ def _projects_table(
         pad_edge=False,
         header_style="bold",
     )
-    # Names and versions stay on one line; paths fold only when nothing else makes room (their
-    # reasons go under the table first); owners and reasons wrap to fit.
+    # Names and versions stay on one line; paths (a folder, an external env's python) fold only
+    # when nothing else makes room (the env reasons go under the table first); owners and reasons
+    # wrap to fit.
     table.add_column("project", no_wrap=True)
     table.add_column("path", overflow="fold")
     table.add_column("owner", overflow="fold")
-    table.add_column("python", no_wrap=True)
+    table.add_column("python", overflow="fold")  # a request, or an external env's path
     table.add_column("interpreter", no_wrap=True)
     table.add_column("env", overflow="fold", no_wrap=not reasons_inside, min_width=7)
     notes: list[str] = []
