@@ -37,6 +37,8 @@ __all__ = [
     "ShimProcess",
     "load_location",
     "load_locations",
+    "load_request",
+    "result_from_answer",
 ]
 
 log = logging.getLogger("ws")
@@ -90,6 +92,18 @@ def result_from_answer(
         error = {"kind": "invalid_definitions", "message": f"malformed snapshot: {exc}"}
         return LocationResult(name, None, error, seconds)
     return LocationResult(name, snapshot, None, seconds)
+
+
+def load_request(target: LoadTarget, op: str = "load", **more: Any) -> dict[str, Any]:
+    """The request that loads `target` (`op` "load", or "fork_load" with its `timeout`)."""
+    return {
+        "op": op,
+        "name": target.name,
+        "module": target.module,
+        "attribute": target.attribute,
+        "sys_path": list(target.sys_path),
+        **more,
+    }
 
 
 class ShimProcess:
@@ -177,17 +191,9 @@ class ShimProcess:
 
     def load(self, *, timeout: float = 60.0) -> LocationResult:
         """Import the target's module in the shim (freshly, if loaded before) and read its snapshot."""
-        t = self.target
-        request = {
-            "op": "load",
-            "name": t.name,
-            "module": t.module,
-            "attribute": t.attribute,
-            "sys_path": list(t.sys_path),
-        }
         started = time.perf_counter()
-        answer = self.request(request, timeout)
-        return result_from_answer(t.name, answer, time.perf_counter() - started)
+        answer = self.request(load_request(self.target), timeout)
+        return result_from_answer(self.target.name, answer, time.perf_counter() - started)
 
     def ping(self, *, timeout: float = 5.0) -> bool:
         """Whether the shim runs and answers."""

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
-from ws.loading import LocationResult, ShimProcess, result_from_answer
+from ws.loading import LocationResult, ShimProcess, load_request, result_from_answer
 from ws.location_types import LoadTarget
 
 _ASK_GRACE = 5.0  # the fork server enforces the load timeout itself; this covers the server
@@ -77,19 +77,15 @@ class ServerShim:
 
     def fork_load(self, *, timeout: float) -> tuple[LocationResult, int | None, list[str]]:
         """Load in a forked child: its result, the child's pid, the modules imported from outside."""
-        t = self.target
-        request = {
-            "op": "fork_load",
-            "name": t.name,
-            "module": t.module,
-            "attribute": t.attribute,
-            "sys_path": list(t.sys_path),
-            "timeout": timeout,
-        }
+        request = load_request(self.target, "fork_load", timeout=timeout)
         answer = self._process.request(request, timeout + _ASK_GRACE)
         pid = answer.get("pid")
         modules = [m for m in answer.get("modules") or [] if isinstance(m, str)]
-        return result_from_answer(t.name, answer), pid if isinstance(pid, int) else None, modules
+        return (
+            result_from_answer(self.target.name, answer),
+            pid if isinstance(pid, int) else None,
+            modules,
+        )
 
     def preload(self, modules: list[str], *, timeout: float) -> int | None:
         """Import `modules` in the warm shim; its thread count after, None if it did not answer."""
