@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ws.files import cache_dir, venv_key
+from ws.files import cache_dir, path_key
 
 
 class Cancelled(Exception):
@@ -26,7 +26,7 @@ def env_lock(
     venv: Path, on_wait: Callable[[], None], cancel: threading.Event | None = None
 ) -> contextlib.AbstractContextManager[None]:
     """An exclusive lock on one env, across processes, kept in ws's cache (not the project)."""
-    return file_lock(cache_dir() / "locks" / f"{venv_key(venv)}.lock", on_wait, cancel)
+    return file_lock(cache_dir() / "locks" / f"{path_key(venv)}.lock", on_wait, cancel)
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ws import process
 from ws.defs_wheel import defs_package
 from ws.errors import ProjectFailed
-from ws.files import ENV_MARKER, cache_dir, venv_key, write_atomic
+from ws.files import ENV_MARKER, cache_dir, path_key, write_atomic
 
 if TYPE_CHECKING:
     from ws.pythons import Interpreter
@@ -216,4 +216,4 @@ def _file_hash(path: Path) -> str | None:
 
 
 def _failure_path(venv: Path) -> Path:
-    return cache_dir() / "failures" / f"{venv_key(venv)}.json"
+    return cache_dir() / "failures" / f"{path_key(venv)}.json"

@@ -24,3 +24,13 @@ class ProjectFailed(WsError):
     """Something went wrong for one project; the others were still done."""
 
     exit_code = 1
+
+
+def error_message(exc: Exception, rerun: str) -> str:
+    """An error's words for an `error:` line. WsError and OSError say what failed and where (the
+    OS names the file); anything else is a bug in ws and says so, and how to `rerun` to see where
+    (`--verbose` shows the traceback)."""
+    if isinstance(exc, (WsError, OSError)):
+        return str(exc)
+    bug = f"unexpected {type(exc).__name__}: {exc}"
+    return f"{bug}; this is a bug in ws: {rerun} shows where, please report it"

@@ -19,9 +19,10 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "ws"
 
 
-def venv_key(venv: Path) -> str:
-    """The name of one env's files in ws's cache (its lock, its last failure): a path hash."""
-    return hashlib.sha256(str(venv.absolute()).encode()).hexdigest()[:24]
+def path_key(path: Path) -> str:
+    """A folder's name among ws's cache files (an env's lock and last failure, a workspace's
+    record lock): a hash of its absolute path."""
+    return hashlib.sha256(str(path.absolute()).encode()).hexdigest()[:24]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

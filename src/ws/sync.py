@@ -10,7 +10,6 @@ find the envs of projects that are no longer listed (and deletes only those carr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -25,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ws import envs, process
-from ws.errors import WsError
-from ws.files import cache_dir, write_atomic
+from ws.errors import WsError, error_message
+from ws.files import cache_dir, path_key, write_atomic
 
 if TYPE_CHECKING:
     from ws.pythons import Interpreter
@@ -222,15 +221,10 @@ def _build_one(
 
 
 def _message(exc: Exception, project: Project) -> str:
-    """An error's words for the project's result. WsError and OSError say what went wrong and
-    how to fix it; anything else is a bug in ws, named as one (its traceback under --verbose)."""
-    if isinstance(exc, (WsError, OSError)):
-        return str(exc)
-    log.debug("unexpected error while syncing %s", project.name, exc_info=exc)
-    return (
-        f"unexpected {type(exc).__name__}: {exc}; this is a bug in ws: "
-        f"`ws --verbose sync {project.name}` shows where, please report it"
-    )
+    """An error's words for the project's result; a bug's traceback goes to --verbose's log."""
+    if not isinstance(exc, (WsError, OSError)):
+        log.debug("unexpected error while syncing %s", project.name, exc_info=exc)
+    return error_message(exc, f"`ws --verbose sync {project.name}`")
 
 
 def _failure(
@@ -298,7 +292,7 @@ def _write_record(workspace: Workspace, venvs: Sequence[Path]) -> None:
 def _record_locked(workspace: Workspace) -> AbstractContextManager[None]:
     from ws.env_locks import file_lock
 
-    key = hashlib.sha256(str(_normal(workspace.root)).encode()).hexdigest()[:24]
+    key = path_key(_normal(workspace.root))
     return file_lock(cache_dir() / "locks" / f"record-{key}.lock", on_wait=lambda: None)
 
 

@@ -14,7 +14,7 @@ import typer
 
 from ws import __version__
 from ws.cli import _common, defs_cmd, dev_cmd, projects_cmd, python_cmd, sync_cmd
-from ws.errors import WsError
+from ws.errors import WsError, error_message
 
 app = typer.Typer(
     name="ws",
@@ -104,22 +104,11 @@ def run(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        _common.print_error(_error_line(exc))
+        _common.print_error(error_message(exc, "a rerun with --verbose"))
         return exc.exit_code if isinstance(exc, WsError) else 1
     finally:
         _end_verbose_logging()
     return 0
-
-
-def _error_line(exc: Exception) -> str:
-    """WsError and OSError say what failed and where (the OS names the file); anything else is
-    a bug in ws, and says so."""
-    if isinstance(exc, (WsError, OSError)):
-        return str(exc)
-    return (
-        f"unexpected {type(exc).__name__}: {exc}; this is a bug in ws: "
-        "rerun with --verbose to see where, and please report it"
-    )
 
 
 def _end_verbose_logging() -> None:
