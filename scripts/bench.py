@@ -238,7 +238,7 @@ def offline_sources(scratch: Path) -> Offline:
     sources = Offline(scratch / "links", scratch / "uv-cache", scratch / "ws-cache", request)
     write_wheels(sources.links, {"tinydep": ["1.0"]})
     wheel = run(
-        [sys.executable, "-c", "from ws.defs_wheel import defs_wheel; print(defs_wheel())"],
+        [sys.executable, "-c", "from ws.envs.defs_wheel import defs_wheel; print(defs_wheel())"],
         env=sources.env(),
     ).strip()
     shutil.copy(wheel, sources.links)  # for pip and `uv pip`; ws offers its own copy itself
@@ -250,7 +250,7 @@ def write_workspace(root: Path, count: int, request: str) -> list[Path]:
 
     Each depends on ws-defs and tinydep and holds the template's example definitions.
     """
-    from ws.scaffold import render_tree
+    from ws.workspace.scaffold import render_tree
 
     write_project = _test_samples().write_project
 

@@ -5,7 +5,7 @@ built once, untimed. Cold is `--no-cache`: one loader process per project, CPU-c
 Warm reuses the snapshot cache. The cold goal comes from the slowest single load:
     goal = 1.3 x ceil(N / CPUs) x slowest single load + 0.1 s
 ceil, because one load cannot be spread over CPUs (N = 1 on 2 CPUs still takes a whole load).
-A single load is timed as ws does it (`ws.loading.load_location`: start the env's interpreter,
+A single load is timed as ws does it (`ws.loading.shim.load_location`: start the env's interpreter,
 import, answer), alone, by this file run as a child in the same environment as ws's runs. All
 projects are timed once to find the slowest; that one is then timed again in every round, beside
 the cold runs, so that the goal figure feels the same machine load as what it judges.
@@ -37,7 +37,7 @@ def bench_defs(report: Report, runs: int, scratch: Path) -> None:
         "defs: envs synced once, untimed; cold = `--no-cache` (one loader process per project,"
         f" {bench.CPUS} at once). Goal rows: the cold run against its goal figure of the same"
         " round, 1.3 x ceil(N / CPUs) x single load + 0.1 s, where the single load is the"
-        f" median of {SINGLE_RUNS} loads of the slowest project (ws.loading.load_location,"
+        f" median of {SINGLE_RUNS} loads of the slowest project (ws.loading.shim.load_location,"
         " one at a time)."
     )
 
@@ -101,9 +101,9 @@ def _single_loads(
 
 def single_loads(root: Path, name: str | None) -> dict[str, dict[str, list[float]]]:
     """Each project (or just `name`) loaded alone, SINGLE_RUNS times: wall, CPU, import time."""
-    from ws.loading import load_location
-    from ws.locations import load_target
-    from ws.workspace_file import read_workspace
+    from ws.loading.locations import load_target
+    from ws.loading.shim import load_location
+    from ws.workspace.ws_toml import read_workspace
 
     out: dict[str, dict[str, list[float]]] = {}
     for project in read_workspace(root).projects:

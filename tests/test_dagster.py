@@ -15,7 +15,7 @@ import pytest
 import virtualenv
 from conftest import SAMPLES
 
-from ws.loading import LoadTarget, LocationResult, load_location
+from ws.loading.shim import LoadTarget, LocationResult, load_location
 
 pytestmark = pytest.mark.network
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import tree_snapshot
 
-from ws.workspace import Workspace
-from ws.workspace_file import open_workspace, read_workspace
+from ws.workspace.model import Workspace
+from ws.workspace.ws_toml import open_workspace, read_workspace
 
 DG_PROJECT = """[project]
 name = "{name}"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ws.definitions import (
+from ws.loading.model import (
     Asset,
     Problem,
     Snapshot,
@@ -15,7 +15,7 @@ from ws.definitions import (
     defs_document,
     find_problems,
 )
-from ws.loading import LocationResult
+from ws.loading.shim import LocationResult
 
 
 def snapshot(name: str, *assets: dict[str, Any], **lists: list[dict[str, Any]]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pytest
 from backend.samples import BACKEND, child_env, write_workspace
 from conftest import SAMPLES, WsResult, other_python
 
-from ws import loading as ws_loading
+from ws.loading import shim as ws_loading
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]

@@ -23,12 +23,12 @@ import pytest
 from backend.samples import child_env, offline, write_project, write_workspace
 from test_loading import env_python, ws_defs_only  # noqa: F401  (fixtures: venvs via a .pth)
 
-from ws.definitions import Snapshot
-from ws.dev_events import DevEvent, ServerState
-from ws.sync import sync_projects
-from ws.watching import DevSession
-from ws.workspace import Project
-from ws.workspace_file import read_workspace
+from ws.dev.events import DevEvent, ServerState
+from ws.dev.session import DevSession
+from ws.envs.sync import sync_projects
+from ws.loading.model import Snapshot
+from ws.workspace.model import Project
+from ws.workspace.ws_toml import read_workspace
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
@@ -329,7 +329,7 @@ def _processes_in(groups: set[int]) -> list[int]:
 
 def interpreter_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The projects ws starts an interpreter for from now on (as test_snapshot_cache counts)."""
-    from ws import loading
+    from ws.loading import shim as loading
 
     names: list[str] = []
     real = loading.load_locations
@@ -408,7 +408,7 @@ def test_a_file_saved_during_a_load_is_not_cached_as_loaded(
 ) -> None:
     """The load's outcome is cached under the files as they were before it began: an edit made
     meanwhile (the import is held at a gate until it is made) leaves the entry stale."""
-    from ws.snapshot_cache import SnapshotCache, source_key
+    from ws.loading.cache import SnapshotCache, source_key
 
     first, second = tmp_path / "first", tmp_path / "second"
     edit("alpha/src/alpha/definitions.py", blocking_definitions(first, assets=1))
@@ -468,7 +468,7 @@ def test_the_fork_server_outlives_children_that_crash_or_hang(
 ) -> None:
     from test_loading import target
 
-    from ws.server_processes import ServerShim
+    from ws.dev.processes import ServerShim
 
     python = env_python(minor)
     with ServerShim(target("defs_segfault", python, tmp_path)) as crashing:

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from backend.samples import write_project, write_workspace
 
-from ws import defs_wheel
-from ws.env_build import relevant_lines
-from ws.env_locks import Cancelled, env_lock
-from ws.envs import (
+from ws.envs import defs_wheel
+from ws.envs.build import relevant_lines
+from ws.envs.environment import (
     Environment,
     EnvState,
     Plan,
@@ -26,9 +25,10 @@ from ws.envs import (
     environment_state,
     record_failure,
 )
-from ws.pythons import Interpreter, resolve_python
-from ws.workspace import Project
-from ws.workspace_file import read_workspace
+from ws.envs.locks import Cancelled, env_lock
+from ws.pythons.interpreters import Interpreter, resolve_python
+from ws.workspace.model import Project
+from ws.workspace.ws_toml import read_workspace
 
 
 @pytest.fixture

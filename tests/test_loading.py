@@ -14,8 +14,8 @@ import pytest
 import virtualenv
 from conftest import REPO, SAMPLES, pyenv_pythons
 
-from ws.definitions import Snapshot, defs_document
-from ws.loading import LoadTarget, LocationResult, ShimProcess, load_location, load_locations
+from ws.loading.model import Snapshot, defs_document
+from ws.loading.shim import LoadTarget, LocationResult, ShimProcess, load_location, load_locations
 
 PYTHONS = pyenv_pythons()
 MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]

@@ -266,7 +266,7 @@ def test_an_os_error_or_a_bug_is_one_error_line(
     assert result.code == 1 and result.err.startswith("error: [Errno 20] Not a directory")
     assert "Traceback" not in result.err
     # A bug in ws (the one fake: an exception ws does not expect) says so, in one line.
-    from ws import status as ws_status
+    from ws.envs import status as ws_status
 
     def buggy(projects: object) -> None:
         raise ZeroDivisionError("oops")

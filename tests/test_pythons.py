@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ws import _probe, pythons
 from ws.errors import ConfigError, WsError
-from ws.pythons import Interpreter, NoInterpreterFound, find_interpreter, parse_request
+from ws.pythons import interpreters as pythons
+from ws.pythons import probe as _probe
+from ws.pythons.interpreters import Interpreter, NoInterpreterFound, find_interpreter, parse_request
 
 REAL = os.path.realpath(sys.executable)
 MINE = "{}.{}.{}".format(*sys.version_info[:3])

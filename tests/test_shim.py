@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import REPO, SAMPLES, pyenv_pythons
 
-from ws.loading import SHIM_PATH
+from ws.loading.shim import SHIM_PATH
 from ws.process import clean_env
 
 SHIM_FILES = sorted(SHIM_PATH.parent.glob("*.py"))  # loader.py and its siblings: the same rules

@@ -17,11 +17,11 @@ from backend.samples import write_workspace
 from conftest import WsResult
 from test_defs_cli import FINANCE, MINE, copy_sample, sync, write_defs_project
 
-from ws import loading as ws_loading
-from ws.envs import ENV_MARKER
-from ws.snapshot_cache import CACHE_VERSION, SnapshotCache, source_key
-from ws.workspace import Project, Workspace
-from ws.workspace_file import read_workspace
+from ws.envs.environment import ENV_MARKER
+from ws.loading import shim as ws_loading
+from ws.loading.cache import CACHE_VERSION, SnapshotCache, source_key
+from ws.workspace.model import Project, Workspace
+from ws.workspace.ws_toml import read_workspace
 
 pytest_plugins = ["backend.fixtures"]
 

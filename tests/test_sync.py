@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from backend.samples import offline, project_files, write_project, write_workspace
 
-from ws.envs import ENV_MARKER, environment_state, read_marker
-from ws.pythons import resolve_python
-from ws.sync import RECORD, SyncEvent, SyncReport, prune_environments, sync_projects
-from ws.workspace import Workspace
-from ws.workspace_file import read_workspace
+from ws.envs.environment import ENV_MARKER, environment_state, read_marker
+from ws.envs.sync import RECORD, SyncEvent, SyncReport, prune_environments, sync_projects
+from ws.pythons.interpreters import resolve_python
+from ws.workspace.model import Workspace
+from ws.workspace.ws_toml import read_workspace
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
@@ -238,7 +238,8 @@ def test_an_unexpected_error_fails_that_project_alone(
     """A bug in ws (an exception it does not expect) while building one env is reported as that
     project's failure, named as a bug; the other project is still built. The one fake here is
     the bug itself."""
-    from ws import env_build, envs
+    from ws.envs import build as env_build
+    from ws.envs import environment as envs
 
     write_project(single / "ok", "ok")
     write_workspace(single, [{"path": "app"}, {"path": "ok"}])

@@ -14,7 +14,7 @@ import pytest
 from backend.samples import child_env, project_files, write_project, write_workspace
 from conftest import WsResult, other_python
 
-from ws.envs import ENV_MARKER
+from ws.envs.environment import ENV_MARKER
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]

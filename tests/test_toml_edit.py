@@ -10,8 +10,8 @@ import pytest
 from conftest import SAMPLES
 
 from ws.errors import ConfigError
-from ws.toml_edit import add_project_entry, remove_project_entry
-from ws.toml_read import read_toml
+from ws.workspace.entries import add_project_entry, remove_project_entry
+from ws.workspace.toml import read_toml
 
 SAMPLE_FILES = SAMPLES / "ws_toml"
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, SAMPLES, pyenv_pythons
 
 import ws_defs
-from ws.definitions import Snapshot
+from ws.loading.model import Snapshot
 from ws_defs import (
     Definitions,
     DefinitionsError,

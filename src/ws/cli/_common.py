@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from ws.workspace import Workspace
+    from ws.workspace.model import Workspace
 
 
 @dataclass
@@ -35,7 +35,7 @@ options = GlobalOptions()
 
 def load_workspace() -> Workspace:
     """The workspace named by `--workspace`/`WS_WORKSPACE`, else the one above the current folder."""
-    from ws.workspace_file import open_workspace
+    from ws.workspace.ws_toml import open_workspace
 
     return open_workspace(options.workspace, cwd=Path.cwd())
 

@@ -97,9 +97,9 @@ def _load(
     verdict: bool,
 ) -> dict[str, Any]:
     """Load the selected projects; `verdict` (ws check) also loads what problems need of the rest."""
-    from ws.definitions import defs_document
     from ws.errors import ConfigError
-    from ws.locations import load_project_locations, workspace_problems
+    from ws.loading.locations import load_project_locations, workspace_problems
+    from ws.loading.model import defs_document
 
     if timeout is not None and timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds.")

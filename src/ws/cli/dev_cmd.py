@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from rich.console import Console, Group
     from rich.live import Live
 
-    from ws.definitions import Problem
-    from ws.dev_events import DevEvent, ServerState
+    from ws.dev.events import DevEvent, ServerState
+    from ws.loading.model import Problem
 
 _STYLES = {"loaded": "green", "error": "bold red", "restarting": "yellow", "stopped": "dim"}
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -53,8 +53,8 @@ def dev(
 
     A change to a project's .py files reloads that project alone, in a new process swapped in once it answered; pyproject.toml or uv.lock re-syncs its env first; ws.toml starts and stops servers. A server that dies is restarted. Ctrl-C stops every server.
     """
+    from ws.dev.session import DevSession
     from ws.errors import ConfigError
-    from ws.watching import DevSession
 
     if timeout is not None and timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds.")

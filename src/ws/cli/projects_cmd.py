@@ -12,8 +12,8 @@ from ws.cli import _common
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from ws.status import ProjectStatus
-    from ws.workspace import Workspace
+    from ws.envs.status import ProjectStatus
+    from ws.workspace.model import Workspace
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")
@@ -49,7 +49,7 @@ def init(
     --from, lists the projects of a Dagster workspace file; entries ws cannot take (grpc_server)
     are named and left out.
     """
-    from ws.projects import init_workspace
+    from ws.workspace.manage import init_workspace
 
     example_pythons = _example_pythons() if example else None
     result = init_workspace(
@@ -85,7 +85,7 @@ def add(
     A folder with a pyproject.toml is registered untouched; an absent or empty one gets a small
     working project from the template. Only the new entry is added to ws.toml.
     """
-    from ws.projects import add_project
+    from ws.workspace.manage import add_project
 
     workspace = _common.load_workspace()
     result = add_project(workspace, name, path=path, python=python, owner=owner)
@@ -100,7 +100,7 @@ def remove(
     ] = False,
 ) -> None:
     """Remove a project's entry from ws.toml. Never deletes the project's folder."""
-    from ws.projects import remove_project
+    from ws.workspace.manage import remove_project
 
     workspace = _common.load_workspace()
     project = workspace.project(name)
@@ -118,7 +118,7 @@ def list_projects(json_output: JsonOption = False) -> None:
 
     Changes nothing (it may refresh the interpreter probe cache).
     """
-    from ws.status import project_statuses
+    from ws.envs.status import project_statuses
 
     workspace = _common.load_workspace()
     rows = [_project_row(status) for status in project_statuses(workspace.projects)]
@@ -209,7 +209,7 @@ def _project_row(status: ProjectStatus) -> dict[str, Any]:
 
 def _example_pythons() -> tuple[str, ...]:
     """Two different installed minor versions, newest first (the same one twice if only one)."""
-    from ws.pythons import discover_interpreters
+    from ws.pythons.interpreters import discover_interpreters
 
     minors = sorted(
         {i.version_tuple[:2] for i in discover_interpreters() if i.supported}, reverse=True

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from rich.live import Live
     from rich.table import Table
 
-    from ws.sync import ProjectResult, SyncEvent, SyncReport
-    from ws.workspace import Project, Workspace
+    from ws.envs.sync import ProjectResult, SyncEvent, SyncReport
+    from ws.workspace.model import Project, Workspace
 
 _STYLES = {
     "created": "green",
@@ -91,7 +91,7 @@ def run(
     The command runs in the current folder with the terminal passed through; its exit code is
     ws's. A missing or stale env is an error unless --sync is given.
     """
-    from ws.envs import run_in_environment
+    from ws.envs.environment import run_in_environment
 
     if command[:1] == ["--"]:  # Click keeps `--` once NAME has ended option parsing
         command = command[1:]
@@ -119,7 +119,7 @@ def _sync(
     offline: bool,
     prune: bool,
 ) -> SyncReport:
-    from ws.sync import sync_projects
+    from ws.envs.sync import sync_projects
 
     try:
         with _terminate_as_interrupt(), progress:
@@ -142,9 +142,9 @@ def _sync(
 
 
 def _require_ready(project: Project) -> None:
-    from ws.envs import Environment
+    from ws.envs.environment import Environment
     from ws.errors import ProjectFailed
-    from ws.pythons import resolve_python
+    from ws.pythons.interpreters import resolve_python
 
     if project.problem_message is not None:
         raise ProjectFailed(f"{project.name}: {project.problem_message}")

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Literal
 
 from ws import process
-from ws.defs_wheel import DIST_NAME, defs_wheel
-from ws.env_locks import Cancelled
-from ws.envs import LOCK_FILE, Environment, Plan
+from ws.envs.defs_wheel import DIST_NAME, defs_wheel
+from ws.envs.environment import LOCK_FILE, Environment, Plan
+from ws.envs.locks import Cancelled
 from ws.errors import ProjectFailed
 
 log = logging.getLogger("ws")

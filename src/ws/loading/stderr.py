@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from ws.location_types import LoadTarget
+from ws.loading.model import LoadTarget
 
 log = logging.getLogger("ws")
 

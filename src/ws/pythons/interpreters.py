@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ws import _probe
 from ws.errors import ConfigError, WsError
+from ws.pythons import probe as _probe
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet

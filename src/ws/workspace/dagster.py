@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ws.errors import ConfigError
-from ws.toml_read import read_toml
-from ws.workspace import DEFAULT_LOAD_TIMEOUT, Project, Workspace
-from ws.workspace_file import entry_path, read_project_entry
+from ws.workspace.model import DEFAULT_LOAD_TIMEOUT, Project, Workspace
+from ws.workspace.toml import read_toml
+from ws.workspace.ws_toml import entry_path, read_project_entry
 
 DG_CONFIG_NAME = "dg.toml"
 # The loader shim's marker for Dagster's `autoload_defs_module` targets (its AUTOLOAD_DEFS).

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from ws.definitions import Snapshot
-from ws.dev_events import COUNTED, DevEvent, ServerState
-from ws.locations import load_target, unloadable
-from ws.server_processes import ServerProcesses
-from ws.snapshot_cache import SnapshotCache, source_key
-from ws.workspace import Project
+from ws.dev.events import COUNTED, DevEvent, ServerState
+from ws.dev.processes import ServerProcesses
+from ws.loading.cache import SnapshotCache, source_key
+from ws.loading.locations import load_target, unloadable
+from ws.loading.model import Snapshot
+from ws.workspace.model import Project
 
 HEALTH_CHECK_SECONDS = 0.25
 _BACKOFF = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds before restart N

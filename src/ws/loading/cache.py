@@ -18,9 +18,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ws.definitions import Snapshot, SnapshotError
 from ws.files import ENV_MARKER, write_atomic
-from ws.workspace import Project, Workspace
+from ws.loading.model import Snapshot, SnapshotError
+from ws.workspace.model import Project, Workspace
 
 log = logging.getLogger("ws")
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ws.definitions import Problem, find_problems
 from ws.files import ENV_MARKER
-from ws.location_types import LoadTarget, LocationResult
-from ws.snapshot_cache import SnapshotCache, source_key
-from ws.workspace import Project, Workspace
+from ws.loading.cache import SnapshotCache, source_key
+from ws.loading.model import LoadTarget, LocationResult, Problem, find_problems
+from ws.workspace.model import Project, Workspace
 
 
 def env_python(project: Project) -> Path:
@@ -82,7 +81,9 @@ def load_project_locations(
         if on_done is not None:
             on_done(results[project.name])
     if to_load:
-        from ws.loading import load_locations  # only now: a fully cached listing starts nothing
+        from ws.loading.shim import (
+            load_locations,  # only now: a fully cached listing starts nothing
+        )
 
         keys = [source_key(p) for p in to_load]  # before loading: a save meanwhile is not seen
         loaded = load_locations(

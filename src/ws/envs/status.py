@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ws.workspace import Project
+from ws.workspace.model import Project
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,9 @@ class ProjectStatus:
 
 
 def project_statuses(projects: Sequence[Project]) -> list[ProjectStatus]:
-    from ws.envs import EnvState, environment_state
+    from ws.envs.environment import EnvState, environment_state
     from ws.errors import WsError
-    from ws.pythons import Interpreter, discover_interpreters, resolve_python
+    from ws.pythons.interpreters import Interpreter, discover_interpreters, resolve_python
 
     interpreters = discover_interpreters()
     statuses = []

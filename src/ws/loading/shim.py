@@ -25,10 +25,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ws.definitions import Snapshot, SnapshotError
-from ws.location_types import LoadTarget, LocationResult
+from ws.loading.model import LoadTarget, LocationResult, Snapshot, SnapshotError
+from ws.loading.stderr import StderrTail, crash_message, how_it_ended, timeout_message
 from ws.process import clean_env, kill_group
-from ws.shim_stderr import StderrTail, crash_message, how_it_ended, timeout_message
 
 __all__ = [
     "SHIM_PATH",
@@ -45,7 +44,7 @@ log = logging.getLogger("ws")
 
 # A file beside this module: the project's interpreter runs it by path, so ws must be installed as
 # files (as pip and uv install it). Not importlib.resources: importing it costs ~6 ms a command.
-SHIM_PATH = Path(__file__).resolve().parent / "_shim" / "loader.py"
+SHIM_PATH = Path(__file__).resolve().parents[1] / "_shim" / "loader.py"
 _DUMP_WAIT = 0.5  # seconds a timed-out shim gets to write its stack after SIGUSR1
 
 

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ws import process
-from ws.defs_wheel import defs_package
+from ws.envs.defs_wheel import defs_package
 from ws.errors import ProjectFailed
 from ws.files import ENV_MARKER, cache_dir, path_key, write_atomic
 
 if TYPE_CHECKING:
-    from ws.pythons import Interpreter
-    from ws.workspace import Project
+    from ws.pythons.interpreters import Interpreter
+    from ws.workspace.model import Project
 
 MARKER_VERSION = 1
 LOCK_FILE = "uv.lock"

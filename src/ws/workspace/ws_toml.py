@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ws.errors import ConfigError, WorkspaceNotFound
-from ws.project_settings import read_project
-from ws.toml_read import optional_str, read_toml, reject_unknown_keys
-from ws.workspace import (
+from ws.workspace.model import (
     CONFIG_NAME,
     DEFAULT_LOAD_TIMEOUT,
     Project,
@@ -25,6 +23,8 @@ from ws.workspace import (
     check_project_name,
     normalize_name,
 )
+from ws.workspace.pyproject import read_project
+from ws.workspace.toml import optional_str, read_toml, reject_unknown_keys
 
 _WORKSPACE_KEYS = {"name", "python", "projects", "timeout"}
 # name, module, attribute and external_python describe projects ws.toml takes from Dagster
@@ -41,7 +41,7 @@ def find_root(explicit: Path | None, cwd: Path) -> Path:
         root = explicit.expanduser().resolve()
         if (root / CONFIG_NAME).is_file():
             return root
-        from ws.dagster_workspace import is_dg_workspace
+        from ws.workspace.dagster import is_dg_workspace
 
         if is_dg_workspace(root):
             return root
@@ -53,7 +53,7 @@ def find_root(explicit: Path | None, cwd: Path) -> Path:
     for folder in (here, *here.parents):
         if (folder / CONFIG_NAME).is_file():
             return folder
-    from ws.dagster_workspace import find_dg_workspace
+    from ws.workspace.dagster import find_dg_workspace
 
     dagster_root = find_dg_workspace(here)  # no ws.toml anywhere: a Dagster workspace will do
     if dagster_root is not None:
@@ -68,7 +68,7 @@ def open_workspace(explicit: Path | None = None, *, cwd: Path) -> Workspace:
     """The workspace `find_root` finds, read from its ws.toml, else from its dg.toml."""
     root = find_root(explicit, cwd)
     if not (root / CONFIG_NAME).is_file():
-        from ws.dagster_workspace import read_dg_workspace
+        from ws.workspace.dagster import read_dg_workspace
 
         return read_dg_workspace(root)
     return read_workspace(root)

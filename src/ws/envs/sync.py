@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ws import envs, process
+from ws import process
+from ws.envs import environment as envs
 from ws.errors import WsError, error_message
 from ws.files import cache_dir, path_key, write_atomic
 
 if TYPE_CHECKING:
-    from ws.pythons import Interpreter
-    from ws.workspace import Project, Workspace
+    from ws.pythons.interpreters import Interpreter
+    from ws.workspace.model import Project, Workspace
 
 SyncStatus = Literal["created", "updated", "unchanged", "failed", "external"]
 EventKind = Literal["queued", "waiting", "creating", "installing", "done"]
@@ -118,7 +119,7 @@ def sync_projects(
     ours = [p for p in projects if p.name not in failed and p.external_python is None]
     _record_envs(workspace, ours)
     if todo:
-        from ws.env_build import uv_binary  # here: an up-to-date sync builds and locks nothing
+        from ws.envs.build import uv_binary  # here: an up-to-date sync builds and locks nothing
 
         uv_binary()  # in this thread: its first lookup is not thread-safe
         for result in _build_all(todo, jobs, reinstall, offline, report):
@@ -129,7 +130,7 @@ def sync_projects(
 
 def prune_environments(workspace: Workspace) -> PruneResult:
     """Delete the recorded envs that no listed project uses, if they carry ws's marker."""
-    from ws.env_locks import env_lock
+    from ws.envs.locks import env_lock
 
     in_use = {_normal(p.venv) for p in workspace.projects}
     roots = [_normal(p.root) for p in workspace.projects] + [_normal(workspace.root)]
@@ -189,8 +190,8 @@ def _build_one(
     cancel: threading.Event,
     report: Callable[[SyncEvent], None],
 ) -> ProjectResult:
-    from ws.env_build import build_environment
-    from ws.env_locks import Cancelled, env_lock
+    from ws.envs.build import build_environment
+    from ws.envs.locks import Cancelled, env_lock
 
     project = env.project
     start = time.monotonic()
@@ -247,7 +248,7 @@ class _Resolver:
         self._pool: list[Interpreter] | None = None
 
     def __call__(self, project: Project) -> Interpreter:
-        from ws.pythons import discover_interpreters, resolve_python
+        from ws.pythons.interpreters import discover_interpreters, resolve_python
 
         if project.problem is not None:
             raise WsError(project.problem_message)
@@ -290,7 +291,7 @@ def _write_record(workspace: Workspace, venvs: Sequence[Path]) -> None:
 
 
 def _record_locked(workspace: Workspace) -> AbstractContextManager[None]:
-    from ws.env_locks import file_lock
+    from ws.envs.locks import file_lock
 
     key = path_key(_normal(workspace.root))
     return file_lock(cache_dir() / "locks" / f"record-{key}.lock", on_wait=lambda: None)

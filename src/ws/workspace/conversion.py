@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ws.dagster_workspace import AUTOLOAD_DEFS, read_dg_workspace_at
 from ws.errors import ConfigError
-from ws.toml_read import read_toml
-from ws.workspace import check_project_name, normalize_name
-from ws.workspace_file import relative_to_root
+from ws.workspace.dagster import AUTOLOAD_DEFS, read_dg_workspace_at
+from ws.workspace.model import check_project_name, normalize_name
+from ws.workspace.toml import read_toml
+from ws.workspace.ws_toml import relative_to_root
 
 _YAML_TARGETS = ("python_file", "python_module", "python_package", "autoload_defs_module")
 

@@ -25,14 +25,14 @@ from types import TracebackType
 from watchfiles._rust_notify import RustNotify  # the documented Rust backend of watchfiles.watch
 
 from ws import process
-from ws.definitions import Problem, Snapshot, find_problems
-from ws.dev_events import DevEvent
+from ws.dev.events import DevEvent
+from ws.dev.servers import ProjectServer
 from ws.errors import ConfigError, WsError
-from ws.loading import LocationResult
-from ws.servers import ProjectServer
-from ws.snapshot_cache import SnapshotCache
-from ws.workspace import CONFIG_NAME, Project, Workspace, normalize_name
-from ws.workspace_file import read_workspace
+from ws.loading.cache import SnapshotCache
+from ws.loading.model import Problem, Snapshot, find_problems
+from ws.loading.shim import LocationResult
+from ws.workspace.model import CONFIG_NAME, Project, Workspace, normalize_name
+from ws.workspace.ws_toml import read_workspace
 
 ENV_FILES = ("pyproject.toml", "uv.lock", ".python-version")
 _DEBOUNCE_MS = 50  # the longest a burst of events is grouped
@@ -115,7 +115,7 @@ class DevSession:
         server.start()
 
     def _sync(self, project: Project, on_build: Callable[[], None]) -> tuple[bool, str | None]:
-        from ws.sync import SyncEvent, sync_projects
+        from ws.envs.sync import SyncEvent, sync_projects
 
         def progress(event: SyncEvent) -> None:
             if event.kind == "queued":

@@ -22,7 +22,7 @@ def template_root() -> Path:
     installed = Path(str(importlib.resources.files("ws") / "_template"))
     if installed.is_dir():
         return installed
-    source = Path(__file__).resolve().parents[2] / "workspace-template"
+    source = Path(__file__).resolve().parents[3] / "workspace-template"
     if source.is_dir():
         return source
     raise FileNotFoundError(f"ws's template is missing (looked in {installed} and {source})")

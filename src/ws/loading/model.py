@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from ws.location_types import LocationResult
+from pathlib import Path
+from typing import Any, Literal
 
 SNAPSHOT_VERSION = 1
 DOCUMENT_VERSION = 1
@@ -19,6 +17,32 @@ DOCUMENT_VERSION = 1
 
 class SnapshotError(ValueError):
     """A snapshot that does not follow the format: a stale cache entry or a mismatched shim."""
+
+
+@dataclass(frozen=True)
+class LoadTarget:
+    """Everything needed to load one location."""
+
+    name: str  # project name
+    python: Path  # the environment's interpreter (absolute)
+    root: Path  # project root: the shim's cwd
+    module: str
+    attribute: str | None = None
+    sys_path: tuple[str, ...] = ()  # prepended to sys.path; relative entries are from root
+
+
+@dataclass(frozen=True)
+class LocationResult:
+    """A project's snapshot, or the error that stopped it loading (`{"kind", "message", ...}`)."""
+
+    name: str
+    snapshot: dict[str, Any] | None
+    error: dict[str, str] | None
+    seconds: float = 0.0  # wall time on the host, process start included
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.snapshot is not None
 
 
 @dataclass(frozen=True)

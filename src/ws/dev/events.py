@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ws.definitions import Problem, Snapshot
+from ws.loading.model import Problem, Snapshot
 
 Status = Literal["starting", "syncing", "loaded", "reloading", "restarting", "error", "stopped"]
 EventKind = Literal[

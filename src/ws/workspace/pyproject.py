@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ws.errors import ConfigError
-from ws.toml_read import optional_str, read_toml, reject_unknown_keys
-from ws.workspace import Project, ToolSettings, check_project_name
+from ws.workspace.model import Project, ToolSettings, check_project_name
+from ws.workspace.toml import optional_str, read_toml, reject_unknown_keys
 
 _TOOL_WS_KEYS = {"module", "attribute", "owner", "groups"}
 
@@ -76,7 +76,7 @@ def _with_target(
     tool = meta.get("tool")
     dagster = isinstance(tool, dict) and ("dg" in tool or "dagster" in tool)
     if dagster or (folder / "dg.toml").is_file():
-        from ws.dagster_workspace import project_target
+        from ws.workspace.dagster import project_target
 
         found = project_target(folder, meta)
         if found is not None:

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ws import scaffold
 from ws.errors import ConfigError
 from ws.files import ENV_MARKER
-from ws.toml_edit import add_project_entry, remove_project_entry
-from ws.toml_read import read_toml
-from ws.workspace import CONFIG_NAME, Project, Workspace, check_project_name, normalize_name
-from ws.workspace_file import entry_path, read_project_entry, read_workspace, relative_to_root
+from ws.workspace import scaffold
+from ws.workspace.entries import add_project_entry, remove_project_entry
+from ws.workspace.model import CONFIG_NAME, Project, Workspace, check_project_name, normalize_name
+from ws.workspace.toml import read_toml
+from ws.workspace.ws_toml import entry_path, read_project_entry, read_workspace, relative_to_root
 
 if TYPE_CHECKING:
-    from ws.dagster_conversion import Conversion
+    from ws.workspace.conversion import Conversion
 
 EXAMPLE_PROJECTS = (("marketing", "team-marketing"), ("finance", "team-finance"))
 
@@ -93,7 +93,7 @@ def init_workspace(
 
 def _convert(source: Path, folder: Path, python: str | None) -> Conversion:
     """Read `source` into ws.toml entries and check them together before anything is written."""
-    from ws.dagster_conversion import convert_workspace_file
+    from ws.workspace.conversion import convert_workspace_file
 
     conversion = convert_workspace_file(source, folder)
     config = folder / CONFIG_NAME
@@ -216,7 +216,7 @@ def _python_settings(python: str | None) -> tuple[str | None, str | None, str | 
     """
     if not python:
         return None, None, None
-    from ws.pythons import parse_request
+    from ws.pythons.interpreters import parse_request
 
     parse_request(python, "--python")  # rejects what no interpreter could ever match
     version = re.fullmatch(
