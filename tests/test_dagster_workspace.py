@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import tree_snapshot
 
+from ws.errors import ConfigError
 from ws.workspace.model import Workspace
 from ws.workspace.ws_toml import open_workspace, read_workspace
 
@@ -78,6 +79,20 @@ def test_a_dg_workspace_is_read_as_it_is(dg_workspace: Path) -> None:
     assert marts.external_python == dg_workspace.resolve() / "envs" / "marts" / "bin" / "python"
     assert marts.venv == dg_workspace.resolve() / "envs" / "marts"
     assert (legacy.name, legacy.module, legacy.problem) == ("legacy", "legacy.repo", None)
+
+
+def test_a_dg_workspace_refuses_two_projects_with_one_location_name(dg_workspace: Path) -> None:
+    legacy = dg_workspace / "projects" / "legacy" / "pyproject.toml"
+    legacy.write_text(legacy.read_text().replace('"legacy"', '"analytics"'))
+
+    with pytest.raises(ConfigError) as caught:
+        open_workspace(cwd=dg_workspace)
+
+    assert str(caught.value) == (
+        f"{dg_workspace.resolve() / 'dg.toml'}: projects 'projects/marts' and 'projects/legacy' "
+        "clash (both are 'analytics'); give one a different code_location_name in "
+        "[tool.dg.project]."
+    )
 
 
 def test_ws_toml_wins_over_dg_toml(dg_workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]

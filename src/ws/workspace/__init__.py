@@ -1,2 +1,4 @@
-"""The workspace: its model (`Workspace`, `Project`), ws.toml and each project's own files, Dagster's
-workspace files, and the edits `ws init`, `ws add` and `ws remove` make."""
+"""The workspace: its model, ws.toml, each project's own files, Dagster's files, init/add/remove.
+
+`model` holds `Workspace` and `Project`; `ws_toml` is the one module that builds them.
+"""

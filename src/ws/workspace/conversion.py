@@ -1,8 +1,7 @@
 """`ws init --from`: a `dg.toml` workspace or an OSS `workspace.yaml` turned into ws.toml entries.
 
-Apart from `ws.dagster_workspace` because only `ws init` converts, and a workspace.yaml needs
-PyYAML and Dagster's rules for its targets (`python_file`, `python_module`, `python_package`,
-`autoload_defs_module`; `{env: VAR}` values), none of which reading a workspace uses. Entries
+A workspace.yaml follows Dagster's rules for its targets (`python_file`, `python_module`,
+`python_package`, `autoload_defs_module`; `{env: VAR}` values) and is read with PyYAML. Entries
 that cannot become a ws project (a `grpc_server`, a folder outside the new workspace) are
 skipped, each with a sentence saying why.
 """
@@ -16,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ws.errors import ConfigError
-from ws.workspace.dagster import AUTOLOAD_DEFS, read_dg_workspace_at
+from ws.workspace.dagster import AUTOLOAD_DEFS
 from ws.workspace.model import check_project_name, normalize_name
 from ws.workspace.toml import read_toml
-from ws.workspace.ws_toml import relative_to_root
+from ws.workspace.ws_toml import read_dg_toml_workspace, relative_to_root
 
 _YAML_TARGETS = ("python_file", "python_module", "python_package", "autoload_defs_module")
 
@@ -48,7 +47,7 @@ def convert_workspace_file(source: Path, root: Path) -> Conversion:
 
 
 def _convert_dg_toml(source: Path, root: Path) -> Conversion:
-    workspace = read_dg_workspace_at(source)
+    workspace = read_dg_toml_workspace(source)
     entries: list[dict[str, str]] = []
     skipped: list[str] = []
     for project in workspace.projects:

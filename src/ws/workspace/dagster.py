@@ -1,15 +1,12 @@
 """Dagster's own files, read as they are: a `dg.toml` workspace, and a project's Dagster target.
 
 A folder whose `dg.toml` says `directory_type = "workspace"` works as a read-only ws workspace
-when no ws.toml is found: each `[[workspace.projects]]` folder is a project named by its
-`code_location_name` (default: the folder's name), loaded through the env Dagster's `dg` uses
-(`DG_PROJECT_PYTHON_EXECUTABLE` in the project's `.env`, else its `.venv`), which ws treats as
-external: it never builds or deletes it. A project's target follows Dagster's rules:
-`[tool.dg.project]` (`code_location_target_module`, default `<root_module>.definitions`), a
-project-level `dg.toml`, or `[tool.dagster] module_name`.
-
-Only commands that meet a Dagster project or workspace import this; turning Dagster's files into
-ws.toml (`ws init --from`) is `ws.dagster_conversion`.
+when no ws.toml is found. Each `[[workspace.projects]]` folder becomes a ws.toml-style entry: named
+by its `code_location_name` (default: the folder's name), loaded through the env Dagster's `dg`
+uses (`DG_PROJECT_PYTHON_EXECUTABLE` in the project's `.env`, else its `.venv`), which ws treats
+as external: it never builds or deletes it. `ws.workspace.ws_toml` turns the entries into projects.
+A project's target follows Dagster's rules: `[tool.dg.project]` (`code_location_target_module`,
+default `<root_module>.definitions`), a project-level `dg.toml`, or `[tool.dagster] module_name`.
 """
 
 from __future__ import annotations
@@ -22,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ws.errors import ConfigError
-from ws.workspace.model import DEFAULT_LOAD_TIMEOUT, Project, Workspace
-from ws.workspace.toml import read_toml
-from ws.workspace.ws_toml import entry_path, read_project_entry
+from ws.workspace.toml import optional_str, read_toml
 
 DG_CONFIG_NAME = "dg.toml"
 # The loader shim's marker for Dagster's `autoload_defs_module` targets (its AUTOLOAD_DEFS).
@@ -41,12 +36,27 @@ class DagsterTarget:
     location_name: str | None = None
 
 
+@dataclass(frozen=True)
+class DgWorkspace:
+    """A dg.toml workspace as data: the file, and one ws.toml-style entry per project.
+
+    Each entry holds `path` (as dg.toml spells it), `external_python` and `name`, ready for the
+    ws.toml entry reader, which checks the path (an entry without one is left empty) and reads
+    the project.
+    """
+
+    config: Path
+    entries: tuple[dict[str, str], ...]
+
+
 # --- reading a dg.toml workspace ---------------------------------------------------------------
 
 
 def is_dg_workspace(folder: Path) -> bool:
-    """Whether `folder` holds a `dg.toml` of a Dagster workspace (a broken one counts: reading
-    it then says what is wrong)."""
+    """Whether `folder` holds a `dg.toml` of a Dagster workspace.
+
+    A broken one counts: reading it then says what is wrong.
+    """
     path = folder / DG_CONFIG_NAME
     if not path.is_file():
         return False
@@ -64,9 +74,10 @@ def find_dg_workspace(start: Path) -> Path | None:
     return None
 
 
-def read_dg_workspace(root: Path) -> Workspace:
-    """A `dg.toml` workspace as ws's model; every project's env is external (Dagster's own)."""
-    config = root / DG_CONFIG_NAME
+def read_dg_workspace(config: Path) -> DgWorkspace:
+    """The project entries of a dg.toml workspace file (named dg.toml: dg finds it by name)."""
+    if config.name != DG_CONFIG_NAME:
+        raise ConfigError(f"{config}: a Dagster workspace file is named {DG_CONFIG_NAME}.")
     data = read_toml(config)
     table = data.get("workspace", {})
     specs = table.get("projects", []) if isinstance(table, dict) else None
@@ -75,32 +86,21 @@ def read_dg_workspace(root: Path) -> Workspace:
             f'{config} is not a Dagster workspace file: it needs `directory_type = "workspace"` '
             "and [[workspace.projects]] tables."
         )
-    projects = [_dg_project(root, spec, config) for spec in specs]
-    _reject_clashes(projects, config)
-    return Workspace(
-        root, root.name, None, DEFAULT_LOAD_TIMEOUT, tuple(projects), config_name=DG_CONFIG_NAME
-    )
+    return DgWorkspace(config, tuple(_dg_entry(config.parent, spec) for spec in specs))
 
 
-def read_dg_workspace_at(config: Path) -> Workspace:
-    """A dg.toml workspace from its file (which must be called dg.toml: dg finds it by name)."""
-    if config.name != DG_CONFIG_NAME:
-        raise ConfigError(f"{config}: a Dagster workspace file is named {DG_CONFIG_NAME}.")
-    return read_dg_workspace(config.parent)
-
-
-def _dg_project(root: Path, spec: object, config: Path) -> Project:
+def _dg_entry(root: Path, spec: object) -> dict[str, str]:
     if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
-        raise ConfigError(f'{config}: every [[workspace.projects]] entry needs `path = "..."`.')
+        return {}  # the entry reader refuses an entry without a path, in its turn
     rel = spec["path"]
-    folder = entry_path(root, rel, config)
+    folder = (root / rel).resolve()  # the entry reader refuses a folder outside the workspace
     entry = {"path": rel, "external_python": str(dg_project_python(folder))}
     try:
         target = project_target(folder, _pyproject(folder))
     except ConfigError:
-        target = None  # read_project_entry reads it again and records the problem
+        target = None  # the entry reader reads it again and records the problem
     entry["name"] = (target.location_name if target else None) or folder.name
-    return read_project_entry(root, entry, None, config)
+    return entry
 
 
 def _pyproject(folder: Path) -> dict[str, Any]:
@@ -132,18 +132,6 @@ def _dotenv_value(path: Path, name: str) -> str | None:
     return None
 
 
-def _reject_clashes(projects: list[Project], config: Path) -> None:
-    seen: dict[str, Project] = {}
-    for project in projects:
-        other = seen.get(project.name)
-        if other is not None:
-            raise ConfigError(
-                f"{config}: projects {other.path!r} and {project.path!r} are both named "
-                f"{project.name!r}; give one a different code_location_name in [tool.dg.project]."
-            )
-        seen[project.name] = project
-
-
 # --- a project's Dagster target ----------------------------------------------------------------
 
 
@@ -151,52 +139,45 @@ def project_target(folder: Path, meta: Mapping[str, Any]) -> DagsterTarget | Non
     """The module Dagster loads for a project, from its own settings, or None if it has none."""
     tool = meta.get("tool", {})
     dg = tool.get("dg", {}) if isinstance(tool, dict) else {}
-    where = f"{folder / 'pyproject.toml'} [tool.dg.project]"
+    pyproject = folder / "pyproject.toml"
     if isinstance(dg, dict) and dg.get("directory_type") == "project" and "project" in dg:
-        return _dg_project_target(dg["project"], where)
+        return _dg_project_target(dg["project"], pyproject, "[tool.dg.project]")
     dg_file = folder / DG_CONFIG_NAME
     if dg_file.is_file():
         data = read_toml(dg_file)
         if data.get("directory_type") == "project" and "project" in data:
-            return _dg_project_target(data["project"], f"{dg_file} [project]")
+            return _dg_project_target(data["project"], dg_file, "[project]")
     dagster = tool.get("dagster") if isinstance(tool, dict) else None
     if isinstance(dagster, dict):
-        return _tool_dagster_target(dagster, f"{folder / 'pyproject.toml'} [tool.dagster]")
+        return _tool_dagster_target(dagster, pyproject, "[tool.dagster]")
     return None
 
 
-def _dg_project_target(table: object, where: str) -> DagsterTarget:
+def _dg_project_target(table: object, path: Path, where: str) -> DagsterTarget:
     """dg's rules (dagster_dg_core DgContext; `autoload_defs` as `dagster dev` still reads it)."""
     if not isinstance(table, dict) or not isinstance(table.get("root_module"), str):
-        raise ConfigError(f'{where} needs `root_module = "..."`.')
+        raise ConfigError(f'{path} {where} needs `root_module = "..."`.')
     root_module = table["root_module"]
-    name = _text(table, "code_location_name", where)
+    name = optional_str(table, "code_location_name", path, where)
     if table.get("autoload_defs") is True:
-        module = _text(table, "defs_module", where) or f"{root_module}.defs"
+        module = optional_str(table, "defs_module", path, where) or f"{root_module}.defs"
         return DagsterTarget(module, AUTOLOAD_DEFS, name)
-    module = _text(table, "code_location_target_module", where) or f"{root_module}.definitions"
-    return DagsterTarget(module, None, name)
+    target = optional_str(table, "code_location_target_module", path, where)
+    return DagsterTarget(target or f"{root_module}.definitions", None, name)
 
 
-def _tool_dagster_target(table: dict[str, Any], where: str) -> DagsterTarget | None:
-    name = _text(table, "code_location_name", where)
-    module = _text(table, "module_name", where)
+def _tool_dagster_target(table: dict[str, Any], path: Path, where: str) -> DagsterTarget | None:
+    name = optional_str(table, "code_location_name", path, where)
+    module = optional_str(table, "module_name", path, where)
     if module:
-        return DagsterTarget(module, _text(table, "attribute", where), name)
+        return DagsterTarget(module, optional_str(table, "attribute", path, where), name)
     modules = table.get("modules")
     if not isinstance(modules, list):
         return None
     names = [m.get("name") for m in modules if isinstance(m, dict) and m.get("type") == "module"]
     if len(names) != 1 or not isinstance(names[0], str):
         raise ConfigError(
-            f"{where} lists {len(names)} modules; ws loads one module per project: set "
+            f"{path} {where} lists {len(names)} modules; ws loads one module per project: set "
             "`module` in [tool.ws] to the one that holds the Definitions."
         )
     return DagsterTarget(names[0], None, name)
-
-
-def _text(table: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = table.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise ConfigError(f"{where}: {key} must be a string, not {value!r}.")

@@ -51,8 +51,11 @@ def init_workspace(
     example_pythons: tuple[str, ...] | None,
     from_file: Path | None = None,
 ) -> InitResult:
-    """Render the workspace template into `folder`; with examples, add one project per version;
-    with `from_file` (a dg.toml workspace or a workspace.yaml), add the projects it lists."""
+    """Render the workspace template into `folder`, then add its first projects, if asked.
+
+    With examples, one project per version; with `from_file` (a dg.toml workspace or a
+    workspace.yaml), the projects it lists.
+    """
     folder = folder.resolve()
     config = folder / CONFIG_NAME
     if config.exists():

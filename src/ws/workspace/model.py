@@ -1,9 +1,4 @@
-"""The workspace as ws sees it: its projects, their names, and which of them a command acts on.
-
-Only the model lives here, because nearly every module takes a `Project` or a `Workspace` and
-none of them needs to know how one is read: `ws.workspace_file` finds and reads ws.toml,
-`ws.project_settings` reads each project's own files, `ws.dagster_workspace` reads a dg.toml.
-"""
+"""The workspace as ws sees it: its projects, their names, and which of them a command acts on."""
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
 """A project's own files: pyproject.toml ([project], [tool.ws]), `.python-version`, its package.
 
-Apart from `ws.workspace_file` because a team edits these files in its own folder, and ws.toml's
-entry only overrides them. Which Python a project gets, first found wins: `python` in its ws.toml
-entry (or its `external_python`), its `.python-version`, its `requires-python`, `[workspace]
-python`; None leaves the interpreter running ws. A project without `[tool.ws] module` that
-Dagster describes gets Dagster's target (`ws.dagster_workspace`, imported only then).
+Which Python a project gets, first found wins: `python` in its ws.toml entry (or its
+`external_python`), its `.python-version`, its `requires-python`, `[workspace] python`; None
+leaves the interpreter running ws. A project without `[tool.ws] module` that Dagster describes
+gets Dagster's target (`ws.workspace.dagster`, imported only then).
 """
 
 from __future__ import annotations

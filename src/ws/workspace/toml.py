@@ -1,9 +1,9 @@
 """Read TOML files as plain data, and take typed values out of them with errors naming the file.
 
-Apart from the modules that interpret ws.toml, pyproject.toml and dg.toml, because all three parse
-and check values the same way and say so in the same words. Reading uses the standard library's
-parser where there is one (it is several times faster than tomlkit, and no-op commands read every
-project's pyproject.toml); edits go through `ws.toml_edit`.
+ws.toml, pyproject.toml and dg.toml are all read through these, so a bad value gets the same
+words whichever file holds it. Reading uses the standard library's parser where there is one (it
+is several times faster than tomlkit, and no-op commands read every project's pyproject.toml);
+edits go through `ws.workspace.entries`.
 """
 
 from __future__ import annotations

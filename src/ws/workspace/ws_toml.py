@@ -1,9 +1,8 @@
-"""ws.toml: find the workspace it roots, read it and check every key, and spell its paths.
+"""ws.toml: find the workspace it roots, read it, check every key, build its projects, spell paths.
 
-Apart from `ws.workspace` (the model) so that a module that only takes a `Project` does not
-depend on how one is read, and from `ws.project_settings` because an entry here only says where a
-project is and what ws.toml overrides; the project's folder says the rest. With no ws.toml, a
-Dagster workspace is read as it is (`ws.dagster_workspace`, imported only then).
+An entry says where a project is and what ws.toml overrides; `ws.workspace.pyproject` reads the
+rest from the project's folder. With no ws.toml, a Dagster workspace's dg.toml is read as it is:
+`ws.workspace.dagster` (imported only then) lists its entries, and they become projects here.
 """
 
 from __future__ import annotations
@@ -30,6 +29,9 @@ _WORKSPACE_KEYS = {"name", "python", "projects", "timeout"}
 # name, module, attribute and external_python describe projects ws.toml takes from Dagster
 # (`ws init --from workspace.yaml`): a location name, its target, an env ws never builds.
 _ENTRY_KEYS = {"path", "python", "venv", "name", "module", "attribute", "external_python"}
+# How to rename one of two projects that share a name, by the file that names them.
+_WS_TOML_RENAME = "remove one entry, or rename one."
+_DG_TOML_RENAME = "give one a different code_location_name in [tool.dg.project]."
 
 
 def find_root(explicit: Path | None, cwd: Path) -> Path:
@@ -68,9 +70,9 @@ def open_workspace(explicit: Path | None = None, *, cwd: Path) -> Workspace:
     """The workspace `find_root` finds, read from its ws.toml, else from its dg.toml."""
     root = find_root(explicit, cwd)
     if not (root / CONFIG_NAME).is_file():
-        from ws.workspace.dagster import read_dg_workspace
+        from ws.workspace.dagster import DG_CONFIG_NAME
 
-        return read_dg_workspace(root)
+        return read_dg_toml_workspace(root / DG_CONFIG_NAME)
     return read_workspace(root)
 
 
@@ -94,8 +96,21 @@ def read_workspace(root: Path) -> Workspace:
     if not isinstance(entries, list):
         raise ConfigError(f"{config}: [workspace] projects must be [[workspace.projects]] tables.")
     projects = [read_project_entry(root, entry, python, config) for entry in entries]
-    _reject_duplicates(projects, config)
+    _reject_duplicates(projects, config, _WS_TOML_RENAME)
     return Workspace(root, name, python, float(timeout), tuple(projects))
+
+
+def read_dg_toml_workspace(config: Path) -> Workspace:
+    """A Dagster workspace's dg.toml as ws's model; every project's env is external (dg's own)."""
+    from ws.workspace.dagster import read_dg_workspace
+
+    dg = read_dg_workspace(config)
+    root = dg.config.parent
+    projects = [read_project_entry(root, entry, None, dg.config) for entry in dg.entries]
+    _reject_duplicates(projects, dg.config, _DG_TOML_RENAME)
+    return Workspace(
+        root, root.name, None, DEFAULT_LOAD_TIMEOUT, tuple(projects), config_name=dg.config.name
+    )
 
 
 def entry_path(root: Path, text: str, config: Path) -> Path:
@@ -152,7 +167,8 @@ def _external_python(folder: Path, entry: dict[str, Any], config: Path, where: s
     return Path(os.path.abspath(folder / os.path.expanduser(text)))
 
 
-def _reject_duplicates(projects: list[Project], config: Path) -> None:
+def _reject_duplicates(projects: list[Project], config: Path, rename: str) -> None:
+    """Refuse two projects in one folder, or two under one name; `rename` is the fix for the latter."""
     seen: dict[str, Project] = {}
     roots: dict[Path, Project] = {}
     for project in projects:
@@ -166,7 +182,7 @@ def _reject_duplicates(projects: list[Project], config: Path) -> None:
             other = seen[project.name]
             raise ConfigError(
                 f"{config}: projects {other.path!r} and {project.path!r} clash (both are "
-                f"{project.name!r}); remove one entry, or rename one."
+                f"{project.name!r}); {rename}"
             )
         seen[project.name] = project
         roots[project.root] = project
