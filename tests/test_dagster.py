@@ -15,7 +15,8 @@ import pytest
 import virtualenv
 from conftest import SAMPLES
 
-from ws.loading.shim import LoadTarget, LocationResult, load_location
+from ws.loading.model import LoadTarget, LocationResult
+from ws.loading.shim import load_location
 
 pytestmark = pytest.mark.network
 
@@ -127,7 +128,7 @@ def test_ws_reports_what_dg_list_defs_reports(
 
     assert result.ok, result.error
     assert result.snapshot is not None
-    assert _ws_view(result.snapshot) == expected
+    assert _ws_view(result.snapshot.to_json()) == expected
     assert expected["assets"] and expected["jobs"] and expected["schedules"]
 
 
@@ -137,7 +138,7 @@ def test_classic_project_details(dagster_python: Path, dagster_samples: Path) ->
     )
 
     assert result.snapshot is not None, result.error
-    snap = result.snapshot
+    snap = result.snapshot.to_json()
     assert snap["attribute"] == "defs"
     revenue = next(a for a in snap["assets"] if a["key"] == "revenue")
     assert revenue["source"] == "src/dagster_classic/assets.py:14"
@@ -156,8 +157,8 @@ def test_defs_folder_project_loads_through_its_definitions_function(
     )
 
     assert result.snapshot is not None, result.error
-    assert result.snapshot["attribute"] == "defs"
-    events = result.snapshot["assets"][0]
+    assert result.snapshot.attribute == "defs"
+    events = result.snapshot.to_json()["assets"][0]
     assert events["key"] == "web/events"
     assert events["source"] == "src/dagster_defs_folder/defs/ingest/events.py:4"
 
@@ -170,8 +171,8 @@ def test_import_error_shows_the_users_frame_and_hides_dagsters(
     result = _load(dagster_python, root, "dagster_import_error.definitions")
 
     assert result.error is not None
-    assert result.error["kind"] == "import_error"
-    message, traceback = result.error["message"], result.error["traceback"]
+    assert result.error.kind == "import_error"
+    message, traceback = result.error.message, result.error.traceback
     assert message.startswith("dagster._core.errors.DagsterInvalidDefinitionError: ")
     assert message.endswith("(src/dagster_import_error/assets.py:4)")
     assert 'assets.py", line 4' in traceback
@@ -196,8 +197,8 @@ def test_more_than_one_is_refused_in_dagsters_words(
     result = _load(dagster_python, dagster_samples / "dagster_two", f"dagster_two.{module}")
 
     assert result.error is not None
-    assert result.error["kind"] == "multiple_definitions"
-    assert f"Cannot have more than one {words}: found {names}" in result.error["message"]
+    assert result.error.kind == "multiple_definitions"
+    assert f"Cannot have more than one {words}: found {names}" in result.error.message
 
 
 def test_named_attribute_picks_one(dagster_python: Path, dagster_samples: Path) -> None:
@@ -206,7 +207,7 @@ def test_named_attribute_picks_one(dagster_python: Path, dagster_samples: Path) 
     )
 
     assert result.ok and result.snapshot is not None, result.error
-    assert result.snapshot["attribute"] == "other_defs"
+    assert result.snapshot.attribute == "other_defs"
 
 
 def test_a_dg_workspace_lists_and_checks_as_it_is(

@@ -7,15 +7,8 @@ from typing import Any
 
 import pytest
 
-from ws.loading.model import (
-    Asset,
-    Problem,
-    Snapshot,
-    SnapshotError,
-    defs_document,
-    find_problems,
-)
-from ws.loading.shim import LocationResult
+from ws.loading.model import Asset, LoadError, LocationResult, Snapshot, SnapshotError
+from ws.loading.problems import Problem, defs_document, find_problems
 
 
 def snapshot(name: str, *assets: dict[str, Any], **lists: list[dict[str, Any]]) -> dict[str, Any]:
@@ -36,7 +29,7 @@ def an_asset(key: str, *deps: str, line: int = 1) -> dict[str, Any]:
 
 
 def loaded(data: dict[str, Any]) -> LocationResult:
-    return LocationResult(data["name"], data, None)
+    return LocationResult(data["name"], Snapshot.from_json(data), None)
 
 
 def test_from_json_reads_the_design_example() -> None:
@@ -115,7 +108,7 @@ def test_dependency_on_another_project_is_fine() -> None:
 
 def test_missing_dependency_mentions_projects_that_did_not_load() -> None:
     marketing = snapshot("marketing", an_asset("revenue", "finance/fx_rates"))
-    broken = LocationResult("finance", None, {"kind": "import_error", "message": "boom"})
+    broken = LocationResult("finance", None, LoadError("import_error", "boom"))
 
     [problem] = find_problems([loaded(marketing), broken])
 
@@ -154,7 +147,7 @@ def test_document_lists_loaded_and_failed_locations() -> None:
     error = {"kind": "timeout", "message": "finance.definitions did not load within 60 s"}
     results = [
         loaded(snapshot("marketing", an_asset("revenue", "finance/fx_rates"))),
-        LocationResult("finance", None, error),
+        LocationResult("finance", None, LoadError(**error)),
     ]
 
     document = json.loads(json.dumps(defs_document(results)))

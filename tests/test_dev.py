@@ -26,7 +26,7 @@ from test_loading import env_python, ws_defs_only  # noqa: F401  (fixtures: venv
 from ws.dev.events import DevEvent, ServerState
 from ws.dev.session import DevSession
 from ws.envs.sync import sync_projects
-from ws.loading.model import Snapshot
+from ws.loading.model import LoadError, Snapshot
 from ws.workspace.model import Project
 from ws.workspace.ws_toml import read_workspace
 
@@ -183,8 +183,8 @@ def test_a_broken_project_keeps_its_last_good_server_until_fixed(
         failed = events.wait_for("error", "alpha", after=mark)
 
         assert failed.state is not None and failed.state.error is not None
-        assert failed.state.error["kind"] == "import_error"
-        assert "RuntimeError: oops (src/alpha/definitions.py:" in failed.state.error["message"]
+        assert failed.state.error.kind == "import_error"
+        assert "RuntimeError: oops (src/alpha/definitions.py:" in failed.state.error.message
         assert failed.state.stale and counts(failed) == counts(first)
         assert pid_of(failed) == pid_of(first) and alive(pid_of(first))
         assert failed.to_json()["stale"] is True
@@ -380,7 +380,8 @@ def test_a_listing_after_ws_dev_starts_no_interpreter(
     locations = {location["name"]: location for location in json.loads(result.out)["locations"]}
     assert beta is not None and Snapshot.from_json(locations["beta"]) == beta.snapshot
     assert alpha is not None and alpha.error is not None
-    assert locations["alpha"]["error"] == alpha.error and alpha.error["kind"] == "import_error"
+    assert locations["alpha"]["error"] == alpha.error.to_json()
+    assert alpha.error.kind == "import_error"
 
 
 def blocking_definitions(gate: Path, assets: int) -> str:
@@ -444,7 +445,7 @@ def test_the_table_fits_the_terminal() -> None:
     console = Console(file=out, width=80, force_terminal=False, color_system=None)
     table = _Table(console)
     counts = {"assets": 12, "asset_checks": 0, "jobs": 3, "schedules": 1, "sensors": 0}
-    long_error = {"kind": "import_error", "message": "RuntimeError: " + "x" * 200}
+    long_error = LoadError("import_error", "RuntimeError: " + "x" * 200)
     states = [
         ServerState("marketing-analytics", "loaded", "3.12.1", 43211, 41, counts),
         ServerState("finance", "error", "3.10.13", 43212, 120, counts, long_error, stale=True),
@@ -473,15 +474,14 @@ def test_the_fork_server_outlives_children_that_crash_or_hang(
     python = env_python(minor)
     with ServerShim(target("defs_segfault", python, tmp_path)) as crashing:
         result, pid, _ = crashing.fork_load(timeout=10)
-        assert result.error is not None and result.error["kind"] == "crashed"
-        assert "was killed by SIGSEGV before answering" in result.error["message"]
+        assert result.error is not None and result.error.kind == "crashed"
+        assert "was killed by SIGSEGV before answering" in result.error.message
         assert pid is not None and not alive(pid) and crashing.running
     with ServerShim(target("defs_loop", python, tmp_path)) as hanging:
         result, pid, _ = hanging.fork_load(timeout=0.5)
-        assert result.error == {
-            "kind": "timeout",
-            "message": "defs_loop.definitions did not load within 0.5 s",
-        }
+        assert result.error == LoadError(
+            "timeout", "defs_loop.definitions did not load within 0.5 s"
+        )
         assert pid is not None and not alive(pid) and hanging.running
     with ServerShim(target("defs_ok", python, tmp_path)) as good:
         result, pid, modules = good.fork_load(timeout=10)

@@ -14,8 +14,9 @@ import pytest
 import virtualenv
 from conftest import REPO, SAMPLES, pyenv_pythons
 
-from ws.loading.model import Snapshot, defs_document
-from ws.loading.shim import LoadTarget, LocationResult, ShimProcess, load_location, load_locations
+from ws.loading.model import LoadError, LoadTarget, LocationResult
+from ws.loading.problems import defs_document
+from ws.loading.shim import ShimProcess, load_location, load_locations
 
 PYTHONS = pyenv_pythons()
 MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
@@ -74,7 +75,7 @@ def test_good_sample_loads_on_every_python(
 
     assert result.ok, result.error
     assert result.snapshot is not None
-    snap = Snapshot.from_json(result.snapshot)
+    snap = result.snapshot
     assert (snap.name, snap.module, snap.attribute) == ("defs-ok", "defs_ok.definitions", "defs")
     assert snap.python.startswith(minor + ".")
     assert isinstance(snap.load_ms, int) and 0 <= snap.load_ms < 5000
@@ -166,10 +167,10 @@ def test_misbehaving_sample_is_reported(
 
     assert not result.ok and result.snapshot is None
     assert result.error is not None
-    assert result.error["kind"] == kind, result.error
+    assert result.error.kind == kind, result.error
     for fragment in fragments:
-        assert fragment in result.error["message"]
-    assert "_shim" not in result.error.get("traceback", "")  # no frame of the shim package
+        assert fragment in result.error.message
+    assert "_shim" not in (result.error.traceback or "")  # no frame of the shim package
 
 
 @pytest.mark.parametrize("sample", ["defs_noisy", "defs_stdin", "defs_package"])
@@ -201,9 +202,9 @@ def test_load_locations_keeps_going_past_every_failure(
     assert results[0].ok and results[-1].ok
     assert all(not r.ok for r in results[1:-1])
     loop = results[1].error
-    assert loop is not None and loop["kind"] == "timeout"
-    assert "defs_loop.definitions did not load within 2 s" in loop["message"]
-    assert "src/defs_loop/definitions.py:4" in loop["message"]  # from the shim's stack dump
+    assert loop is not None and loop.kind == "timeout"
+    assert "defs_loop.definitions did not load within 2 s" in loop.message
+    assert "src/defs_loop/definitions.py:4" in loop.message  # from the shim's stack dump
     assert elapsed < 10
 
 
@@ -218,7 +219,7 @@ def test_timeout_ends_the_whole_process_group(
 
     result = shim.load(timeout=0.5)
 
-    assert result.error is not None and result.error["kind"] == "timeout"
+    assert result.error is not None and result.error.kind == "timeout"
     assert not shim.running
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)
@@ -229,9 +230,9 @@ def test_missing_interpreter_is_env_missing(tmp_path: Path) -> None:
 
     result = load_location(gone)
 
-    assert result.error is not None and result.error["kind"] == "env_missing"
-    assert "ws sync finance" in result.error["message"]
-    assert str(gone.python) in result.error["message"]
+    assert result.error is not None and result.error.kind == "env_missing"
+    assert "ws sync finance" in result.error.message
+    assert str(gone.python) in result.error.message
 
 
 def test_shim_process_serves_reloads(env_python: Callable[[str], Path], tmp_path: Path) -> None:
@@ -257,9 +258,9 @@ def test_shim_process_serves_reloads(env_python: Callable[[str], Path], tmp_path
         assert shim.ping()
 
     assert not shim.running and not shim.ping()
-    assert first.snapshot is not None and first.snapshot["assets"][0]["key"] == "a"
-    assert broken.error is not None and "half-edited" in broken.error["message"]
-    assert second.snapshot is not None and second.snapshot["assets"][0]["key"] == "b"
+    assert first.snapshot is not None and first.snapshot.assets[0].key == "a"
+    assert broken.error is not None and "half-edited" in broken.error.message
+    assert second.snapshot is not None and second.snapshot.assets[0].key == "b"
     assert "hello from user code" in lines
 
 
@@ -283,7 +284,7 @@ def test_workspace_document_names_cross_project_problems(
 
 
 def test_results_are_frozen_values() -> None:
-    result = LocationResult("p", None, {"kind": "timeout", "message": "m"})
+    result = LocationResult("p", None, LoadError("timeout", "m"))
     assert not result.ok
     with pytest.raises(AttributeError):
         result.name = "q"  # type: ignore[misc]
@@ -311,6 +312,6 @@ def test_a_same_second_same_size_edit_is_never_served_stale(
     first = load_location(quick, timeout=10)
     write("two")
     second = load_location(quick, timeout=10)
-    assert first.snapshot is not None and first.snapshot["assets"][0]["key"] == "one"
-    assert second.snapshot is not None and second.snapshot["assets"][0]["key"] == "two"
+    assert first.snapshot is not None and first.snapshot.assets[0].key == "one"
+    assert second.snapshot is not None and second.snapshot.assets[0].key == "two"
     assert not list(project.rglob("__pycache__"))  # and nothing was written into the project

@@ -20,6 +20,7 @@ from test_defs_cli import FINANCE, MINE, copy_sample, sync, write_defs_project
 from ws.envs.environment import ENV_MARKER
 from ws.loading import shim as ws_loading
 from ws.loading.cache import CACHE_VERSION, SnapshotCache, source_key
+from ws.loading.model import LoadError, LocationResult, Snapshot
 from ws.workspace.model import Project, Workspace
 from ws.workspace.ws_toml import read_workspace
 
@@ -34,6 +35,14 @@ SNAPSHOT = {
     "load_ms": 3,
     "assets": [{"key": "orders", "deps": []}],
 }
+
+
+def loaded(snapshot: dict[str, Any]) -> LocationResult:
+    return LocationResult(snapshot["name"], Snapshot.from_json(snapshot), None)
+
+
+def failure(kind: str, message: str) -> LocationResult:
+    return LocationResult("app", None, LoadError(kind, message))
 
 
 @pytest.fixture(autouse=True)
@@ -129,13 +138,13 @@ def test_an_external_env_counts_by_its_site_packages(tmp_path: Path) -> None:
 def test_an_outcome_is_served_until_its_project_changes(tmp_path: Path) -> None:
     workspace = small_workspace(tmp_path)
     cache = SnapshotCache(workspace)
-    cache.put(app(workspace), {"snapshot": SNAPSHOT, "error": None})
+    cache.put(app(workspace), loaded(SNAPSHOT))
     cache.save()
 
     assert cache.path == tmp_path / ".ws" / "snapshots.json"
     document = json.loads(cache.path.read_text())
     assert document["version"] == CACHE_VERSION == 1 and list(document["projects"]) == ["app"]
-    assert SnapshotCache(workspace).get(app(workspace)) == {"snapshot": SNAPSHOT, "error": None}
+    assert SnapshotCache(workspace).get(app(workspace)) == loaded(SNAPSHOT)
     bump(app(workspace).root / "src" / "app" / "definitions.py")
     assert SnapshotCache(workspace).get(app(workspace)) is None
 
@@ -144,8 +153,8 @@ def test_an_outcome_is_served_until_its_project_changes(tmp_path: Path) -> None:
 def test_a_timeout_or_crash_is_never_remembered(tmp_path: Path, kind: str) -> None:
     workspace = small_workspace(tmp_path)
     cache = SnapshotCache(workspace)
-    cache.put(app(workspace), {"snapshot": SNAPSHOT, "error": None})
-    cache.put(app(workspace), {"snapshot": None, "error": {"kind": kind, "message": "m"}})
+    cache.put(app(workspace), loaded(SNAPSHOT))
+    cache.put(app(workspace), failure(kind, "m"))
     cache.save()
     assert SnapshotCache(workspace).get(app(workspace)) is None  # and the older snapshot is gone
 
@@ -154,9 +163,9 @@ def test_an_import_error_is_remembered(tmp_path: Path) -> None:
     workspace = small_workspace(tmp_path)
     error = {"kind": "import_error", "message": "SyntaxError (src/app/definitions.py, line 1)"}
     cache = SnapshotCache(workspace)
-    cache.put(app(workspace), {"snapshot": None, "error": error})
+    cache.put(app(workspace), failure(**error))
     cache.save()
-    assert SnapshotCache(workspace).get(app(workspace)) == {"snapshot": None, "error": error}
+    assert SnapshotCache(workspace).get(app(workspace)) == failure(**error)
 
 
 @pytest.mark.parametrize(
@@ -177,7 +186,7 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored(tmp_path: Path, text: str) -
     path.write_text(text.replace('"projects": {}', f'"projects": {_valid_entries(workspace)}'))
     cache = SnapshotCache(workspace)
     assert cache.get(app(workspace)) is None
-    cache.put(app(workspace), {"snapshot": SNAPSHOT, "error": None})
+    cache.put(app(workspace), loaded(SNAPSHOT))
     cache.save()
     assert json.loads(path.read_text())["version"] == CACHE_VERSION  # rewritten in this format
 
@@ -206,7 +215,7 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path) -> None:
     workspace = small_workspace(tmp_path)
     (tmp_path / ".ws").write_text("a file where the folder should be")
     cache = SnapshotCache(workspace)
-    cache.put(app(workspace), {"snapshot": SNAPSHOT, "error": None})
+    cache.put(app(workspace), loaded(SNAPSHOT))
     cache.save()  # a read-only workspace still lists its definitions, only afresh each time
     assert (tmp_path / ".ws").is_file()
 
@@ -216,13 +225,13 @@ def test_a_save_keeps_what_another_process_wrote_meanwhile(tmp_path: Path) -> No
     workspace = small_workspace(tmp_path)
     other = replace(app(workspace), name="other")
     listing, dev = SnapshotCache(workspace), SnapshotCache(workspace)  # both read it empty
-    dev.put(other, {"snapshot": {**SNAPSHOT, "name": "other"}, "error": None})
+    dev.put(other, loaded({**SNAPSHOT, "name": "other"}))
     dev.save()
-    listing.put(app(workspace), {"snapshot": SNAPSHOT, "error": None})
+    listing.put(app(workspace), loaded(SNAPSHOT))
     listing.save()
     fresh = SnapshotCache(workspace)
     assert fresh.get(app(workspace)) is not None and fresh.get(other) is not None
-    dev.put(other, {"snapshot": None, "error": {"kind": "timeout", "message": "m"}})
+    dev.put(other, failure("timeout", "m"))
     dev.save()  # forgets what it changed, keeps the rest
     assert json.loads(fresh.path.read_text())["projects"].keys() == {"app"}
 
@@ -233,7 +242,7 @@ def test_threads_sharing_one_cache_lose_no_entry(tmp_path: Path) -> None:
     projects = [replace(app(workspace), name=f"p{i}") for i in range(16)]
 
     def store(project: Project) -> None:
-        cache.put(project, {"snapshot": {**SNAPSHOT, "name": project.name}, "error": None})
+        cache.put(project, loaded({**SNAPSHOT, "name": project.name}))
         cache.save()
 
     threads = [threading.Thread(target=store, args=(p,)) for p in projects]

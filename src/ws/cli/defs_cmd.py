@@ -99,7 +99,7 @@ def _load(
     """Load the selected projects; `verdict` (ws check) also loads what problems need of the rest."""
     from ws.errors import ConfigError
     from ws.loading.locations import load_project_locations, workspace_problems
-    from ws.loading.model import defs_document
+    from ws.loading.problems import defs_document
 
     if timeout is not None and timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds.")

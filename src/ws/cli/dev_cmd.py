@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from ws.dev.events import DevEvent, ServerState
-    from ws.loading.model import Problem
+    from ws.loading.problems import Problem
 
 _STYLES = {"loaded": "green", "error": "bold red", "restarting": "yellow", "stopped": "dim"}
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -158,14 +158,8 @@ class _Table:
         for state in rows:
             table.add_row(*_cells(state))
             if state.error:
-                line = Text.assemble(
-                    (state.name, "bold"), "  ", (f"{state.error.get('kind')}: ", "red")
-                )
-                line.append(
-                    str(state.error.get("message", "")).splitlines()[0]
-                    if state.error.get("message")
-                    else ""
-                )
+                line = Text.assemble((state.name, "bold"), "  ", (f"{state.error.kind}: ", "red"))
+                line.append(state.error.message.splitlines()[0] if state.error.message else "")
                 line.no_wrap, line.overflow = True, "ellipsis"
                 below.append(line)
         if workspace_error:

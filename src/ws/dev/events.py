@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ws.loading.model import Problem, Snapshot
+from ws.loading.model import LoadError, Snapshot
+from ws.loading.problems import Problem
 
 Status = Literal["starting", "syncing", "loaded", "reloading", "restarting", "error", "stopped"]
 EventKind = Literal[
@@ -32,7 +33,7 @@ class ServerState:
     pid: int | None = None  # the process holding the loaded code
     ms: int | None = None  # the last load, as ws waited for it
     counts: Mapping[str, int] | None = None
-    error: Mapping[str, str] | None = None
+    error: LoadError | None = None
     stale: bool = False  # the code changed since `counts`: the last reload failed
     snapshot: Snapshot | None = field(default=None, repr=False)  # the last good load
 
@@ -63,7 +64,7 @@ class DevEvent:
         if self.kind == "loaded" and state is not None:
             data.update(ms=state.ms, counts=dict(state.counts or {}), python=state.python)
         elif self.kind == "error" and state is not None:
-            data.update(error=dict(state.error or {}), stale=state.stale)
+            data.update(error=state.error.to_json() if state.error else {}, stale=state.stale)
         elif self.kind == "output":
             data["line"] = self.text
         if self.reason is not None:

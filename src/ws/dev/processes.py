@@ -19,8 +19,8 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
-from ws.loading.model import LoadTarget
-from ws.loading.shim import LocationResult, ShimProcess, load_request, result_from_answer
+from ws.loading.model import LoadTarget, LocationResult, result_from_answer
+from ws.loading.shim import ShimProcess, load_request
 
 _ASK_GRACE = 5.0  # the fork server enforces the load timeout itself; this covers the server
 

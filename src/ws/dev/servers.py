@@ -18,13 +18,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Literal
 
 from ws.dev.events import COUNTED, DevEvent, ServerState
 from ws.dev.processes import ServerProcesses
 from ws.loading.cache import SnapshotCache, source_key
 from ws.loading.locations import load_target, unloadable
-from ws.loading.model import Snapshot
+from ws.loading.model import LoadError, LocationResult
 from ws.workspace.model import Project
 
 HEALTH_CHECK_SECONDS = 0.25
@@ -123,7 +123,7 @@ class ProjectServer:
             self._update("syncing", todo.reason)
         early = unloadable(self.project) if self.project.problem else None
         if early is not None and early.error is not None:
-            self._fail(dict(early.error))
+            self._fail(early.error)
             todo.load = False
             return
         building = "the environment is not up to date; building it"
@@ -131,7 +131,7 @@ class ProjectServer:
         if self._stopping.is_set():
             return
         if error is not None:
-            self._fail({"kind": "sync_failed", "message": error})
+            self._fail(LoadError("sync_failed", error))
             todo.load = False
         elif rebuilt:
             self._processes.retire_zygote()  # what it preloaded may be the old versions
@@ -147,12 +147,12 @@ class ProjectServer:
         if self._stopping.is_set():
             return  # and nothing is cached: a load cut short by a kill ends as a crash
         ms = round((time.perf_counter() - started) * 1000)
-        if result.snapshot is None or server is None:
-            error = dict(result.error or {"kind": "crashed", "message": "no answer"})
+        snapshot = result.snapshot
+        if snapshot is None or server is None:
+            error = result.error or LoadError("crashed", "no answer")
             self._fail(error)
-            self._store(project, key, {"snapshot": None, "error": error})
+            self._store(project, key, replace(result, snapshot=None, error=error))
             return
-        snapshot = Snapshot.from_json(result.snapshot)
         self._processes.swap_in(server)
         counts = {kind: len(getattr(snapshot, kind)) for kind in COUNTED}
         self._loaded_at = time.monotonic()
@@ -160,16 +160,16 @@ class ProjectServer:
             project.name, "loaded", snapshot.python, server.pid, ms, counts, snapshot=snapshot
         )
         self._emit(DevEvent("loaded", project.name, self.state))
-        self._store(project, key, {"snapshot": result.snapshot, "error": None})
+        self._store(project, key, result)
         self._processes.preload(modules)
 
-    def _store(self, project: Project, key: str, outcome: dict[str, Any]) -> None:
+    def _store(self, project: Project, key: str, result: LocationResult) -> None:
         """Cache a load's outcome as `ws list defs` does, under the key from before the load.
 
         After the event rather than before it, so that the reload is shown without waiting for a
         file write; a stop waits for this thread, so a listing after `ws dev` ends finds it.
         """
-        self._cache.put(project, outcome, key=key)
+        self._cache.put(project, result, key=key)
         self._cache.save()
 
     def _check_health(self, todo: _Todo) -> None:
@@ -189,7 +189,7 @@ class ProjectServer:
         todo.load, todo.reason = True, reason
         self._take_commands(todo, wait=delay)  # a change or a stop cuts the wait short
 
-    def _fail(self, error: dict[str, str]) -> None:
+    def _fail(self, error: LoadError) -> None:
         """A load or sync failed: show the error; a running server keeps its (now stale) code."""
         server = self._processes.server
         had_good = self.state.counts is not None

@@ -29,8 +29,8 @@ from ws.dev.events import DevEvent
 from ws.dev.servers import ProjectServer
 from ws.errors import ConfigError, WsError
 from ws.loading.cache import SnapshotCache
-from ws.loading.model import Problem, Snapshot, find_problems
-from ws.loading.shim import LocationResult
+from ws.loading.model import LocationResult, Snapshot
+from ws.loading.problems import Problem, find_problems
 from ws.workspace.model import CONFIG_NAME, Project, Workspace, normalize_name
 from ws.workspace.ws_toml import read_workspace
 
@@ -143,9 +143,7 @@ class DevSession:
             elif event.kind == "loaded" and state.snapshot is not None:
                 self._results[event.name] = state.snapshot
             else:  # as `ws check` does, a failed project is left out, and named as not loaded
-                self._results[event.name] = LocationResult(
-                    event.name, None, dict(state.error or {})
-                )
+                self._results[event.name] = LocationResult(event.name, None, state.error)
             self._report_problems()
 
     def _report_problems(self) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ws.files import ENV_MARKER, write_atomic
-from ws.loading.model import Snapshot, SnapshotError
+from ws.loading.model import LoadError, LocationResult, Snapshot, SnapshotError
 from ws.workspace.model import Project, Workspace
 
 log = logging.getLogger("ws")
@@ -43,23 +43,25 @@ class SnapshotCache:
         self._entries: dict[str, Any] = self._read()
         self._changed: set[str] = set()  # the projects put() since the last save()
 
-    def get(self, project: Project) -> dict[str, Any] | None:
-        """The cached outcome `{"snapshot": ...}` or `{"error": ...}`, if still valid."""
+    def get(self, project: Project) -> LocationResult | None:
+        """The cached outcome (a snapshot or a user-code error), if still valid."""
         entry = self._entries.get(project.name)
         if not isinstance(entry, dict) or entry.get("key") != source_key(project):
             return None
-        outcome = entry.get("outcome")
-        return outcome if _is_outcome(outcome, project.name) else None
+        return _outcome(entry.get("outcome"), project.name)
 
-    def put(self, project: Project, outcome: dict[str, Any], *, key: str | None = None) -> None:
-        """Remember an outcome (forget the project, for a timeout or a crash) until `save()`.
+    def put(self, project: Project, result: LocationResult, *, key: str | None = None) -> None:
+        """Remember a load's outcome (forget the project, for a timeout or a crash) until `save()`.
 
         `key` is `source_key(project)` taken before the load began, so that a file saved during
         the load is not taken as loaded; default: the key now.
         """
-        error = outcome.get("error")
         entry = None
-        if error is None or error.get("kind") in _CACHEABLE_ERRORS:
+        if result.error is None or result.error.kind in _CACHEABLE_ERRORS:
+            outcome = {
+                "snapshot": result.snapshot.to_json() if result.snapshot else None,
+                "error": result.error.to_json() if result.error else None,
+            }
             entry = {"key": key or source_key(project), "outcome": outcome}
         with self._lock:
             if entry is None:
@@ -97,21 +99,25 @@ class SnapshotCache:
         return projects if isinstance(projects, dict) else {}
 
 
-def _is_outcome(outcome: object, name: str) -> bool:
-    """Whether a cached outcome is one this ws wrote for this project (a hand edit is a miss)."""
+def _outcome(outcome: object, name: str) -> LocationResult | None:
+    """A cached outcome as this ws wrote it for this project; anything else (a hand edit, an
+    older format) is a miss."""
     if not isinstance(outcome, dict):
-        return False
+        return None
     snapshot, error = outcome.get("snapshot"), outcome.get("error")
-    if error is not None:
-        return (
-            snapshot is None
-            and isinstance(error, dict)
-            and all(isinstance(error.get(k), str) for k in ("kind", "message"))
-        )
     try:
-        return isinstance(snapshot, dict) and Snapshot.from_json(snapshot).name == name
+        if error is not None:
+            return (
+                None
+                if snapshot is not None
+                else LocationResult(name, None, LoadError.from_json(error))
+            )
+        if isinstance(snapshot, dict):
+            parsed = Snapshot.from_json(snapshot)
+            return LocationResult(name, parsed, None) if parsed.name == name else None
     except SnapshotError:
-        return False
+        return None
+    return None
 
 
 def source_key(project: Project) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ws.files import ENV_MARKER
 from ws.loading.cache import SnapshotCache, source_key
-from ws.loading.model import LoadTarget, LocationResult, Problem, find_problems
+from ws.loading.model import LoadTarget, LocationResult, failed
+from ws.loading.problems import Problem, find_problems
 from ws.workspace.model import Project, Workspace
 
 
@@ -50,7 +51,7 @@ def unloadable(project: Project) -> LocationResult | None:
         )
     else:
         return None
-    return LocationResult(project.name, None, {"kind": "env_missing", "message": message})
+    return failed(project.name, "env_missing", message)
 
 
 def load_project_locations(
@@ -72,9 +73,7 @@ def load_project_locations(
         if early is not None:
             results[project.name] = early
         elif cached is not None:
-            results[project.name] = LocationResult(
-                project.name, cached.get("snapshot"), cached.get("error")
-            )
+            results[project.name] = cached
         else:
             to_load.append(project)
             continue
@@ -91,7 +90,7 @@ def load_project_locations(
         )
         for project, key, result in zip(to_load, keys, loaded, strict=True):
             results[project.name] = result
-            cache.put(project, {"snapshot": result.snapshot, "error": result.error}, key=key)
+            cache.put(project, result, key=key)
         cache.save()
     return [results[p.name] for p in projects]
 
@@ -128,5 +127,5 @@ def workspace_problems(
 
 def _as_known(cache: SnapshotCache, project: Project) -> LocationResult:
     """The project as the cache knows it (stat calls only); unknown reads as not loaded."""
-    outcome = (cache.get(project) if unloadable(project) is None else None) or {}
-    return LocationResult(project.name, outcome.get("snapshot"), outcome.get("error"))
+    known = cache.get(project) if unloadable(project) is None else None
+    return known or LocationResult(project.name, None, None)

@@ -1,18 +1,25 @@
-"""The typed snapshot model (what the loader shim reports) and workspace-wide checks across projects.
+"""The typed model of loading: what a load is asked for (`LoadTarget`) and what it gives back
+(`LocationResult`: a `Snapshot` or a `LoadError`), frozen values end to end.
 
-The one module that reads snapshots (`Snapshot.from_json`) and writes the `ws list defs --json`
-document (`defs_document`).
+The shim's answer is parsed once, here (`result_from_answer`, `Snapshot.from_json`); every later
+reader (the CLI, the snapshot cache, `ws dev`) takes these values, and each JSON form is written
+by the `to_json` of the value it describes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 SNAPSHOT_VERSION = 1
-DOCUMENT_VERSION = 1
+# DESIGN.md's error kinds: what stopped a location loading. `sync_failed` and `bad_request` come
+# from `ws dev` (a re-sync failed) and the shim (a request it could not read).
+ERROR_KINDS = (
+    "env_missing", "import_error", "no_definitions", "multiple_definitions",
+    "invalid_definitions", "timeout", "crashed", "sync_failed", "bad_request",
+)  # fmt: skip
 
 
 class SnapshotError(ValueError):
@@ -32,20 +39,6 @@ class LoadTarget:
 
 
 @dataclass(frozen=True)
-class LocationResult:
-    """A project's snapshot, or the error that stopped it loading (`{"kind", "message", ...}`)."""
-
-    name: str
-    snapshot: dict[str, Any] | None
-    error: dict[str, str] | None
-    seconds: float = 0.0  # wall time on the host, process start included
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.snapshot is not None
-
-
-@dataclass(frozen=True)
 class Asset:
     key: str
     group: str = "default"
@@ -53,7 +46,25 @@ class Asset:
     owners: tuple[str, ...] = ()
     description: str | None = None
     source: str | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # Each reader's own extras, kept only where the shim sent them (so JSON round-trips as sent):
+    # ws-defs assets carry `metadata`, Dagster's carry `kinds`.
+    kinds: tuple[str, ...] | None = None
+    metadata: Mapping[str, Any] | None = field(default=None, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "key": self.key,
+            "group": self.group,
+            "deps": list(self.deps),
+            "owners": list(self.owners),
+        }
+        if self.kinds is not None:
+            data["kinds"] = list(self.kinds)
+        data["description"] = self.description
+        if self.metadata is not None:
+            data["metadata"] = dict(self.metadata)
+        data["source"] = self.source
+        return data
 
 
 @dataclass(frozen=True)
@@ -144,18 +155,7 @@ class Snapshot:
             "attribute": self.attribute,
             "python": self.python,
             "load_ms": self.load_ms,
-            "assets": [
-                {
-                    "key": a.key,
-                    "group": a.group,
-                    "deps": list(a.deps),
-                    "owners": list(a.owners),
-                    "description": a.description,
-                    "metadata": dict(a.metadata),
-                    "source": a.source,
-                }
-                for a in self.assets
-            ],
+            "assets": [a.to_json() for a in self.assets],
             "asset_checks": [{"name": c.name, "asset": c.asset} for c in self.asset_checks],
             "jobs": [{"name": j.name, "assets": list(j.assets)} for j in self.jobs],
             "schedules": [{"name": s.name, "cron": s.cron, "job": s.job} for s in self.schedules],
@@ -172,7 +172,8 @@ def _asset(r: _Reader) -> Asset:
         owners=r.texts("owners"),
         description=r.maybe_text("description"),
         source=r.maybe_text("source"),
-        metadata=r.mapping("metadata"),
+        kinds=r.texts("kinds") if "kinds" in r.data else None,
+        metadata=r.mapping("metadata") if "metadata" in r.data else None,
     )
 
 
@@ -223,125 +224,69 @@ class _Reader:
         raise self._fail(key, "a list of objects")
 
 
-ProblemKind = Literal["duplicate_asset", "missing_dependency", "missing_job"]
-
-
 @dataclass(frozen=True)
-class Problem:
-    """A finding across the workspace; its message names the projects and files involved."""
+class LoadError:
+    """Why a location did not load: one of `ERROR_KINDS`, a message naming the file and the fix,
+    and for user code its traceback (the user's frames only)."""
 
-    kind: ProblemKind
+    kind: str
     message: str
-    projects: tuple[str, ...]
-    key: str | None = None
+    traceback: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind, "message": self.message}
-        data["projects"] = list(self.projects)
-        if self.key is not None:
-            data["key"] = self.key
+    @classmethod
+    def from_json(cls, data: object) -> LoadError:
+        if not isinstance(data, Mapping):
+            raise SnapshotError(f"an error is a JSON object, not {type(data).__name__}")
+        r = _Reader(data, "error")
+        return cls(r.text("kind"), r.text("message"), r.maybe_text("traceback"))
+
+    def to_json(self) -> dict[str, str]:
+        data = {"kind": self.kind, "message": self.message}
+        if self.traceback is not None:
+            data["traceback"] = self.traceback
         return data
 
 
-def find_problems(locations: Sequence[LocationResult | Snapshot]) -> list[Problem]:
-    """Duplicate asset keys across projects, dependencies nobody defines, schedules on missing jobs.
+@dataclass(frozen=True)
+class LocationResult:
+    """A project's snapshot, or the error that stopped it loading."""
 
-    Locations that failed to load are skipped; a missing dependency then says which did not load,
-    since the key may live there.
-    """
-    snapshots, failed = _snapshots(locations)
-    problems: list[Problem] = []
-    owners: dict[str, list[tuple[str, Asset]]] = {}
-    for snap in snapshots:
-        for a in snap.assets:
-            owners.setdefault(a.key, []).append((snap.name, a))
-    for key, defined in sorted(owners.items()):
-        if len({project for project, _ in defined}) > 1:
-            where = ", ".join(f"{project} ({_at(a)})" for project, a in defined)
-            problems.append(
-                Problem(
-                    "duplicate_asset",
-                    f"asset key {key!r} is defined in {len(defined)} projects: {where}",
-                    tuple(dict.fromkeys(project for project, _ in defined)),
-                    key,
-                )
-            )
-    unloaded = f"; {_and(failed)} did not load" if failed else ""
-    for snap in snapshots:
-        for a in snap.assets:
-            for dep in a.deps:
-                if dep not in owners:
-                    message = (
-                        f"asset {a.key!r} in project {snap.name} ({_at(a)}) depends on {dep!r}, "
-                        f"which no project defines{unloaded}"
-                    )
-                    problems.append(Problem("missing_dependency", message, (snap.name,), dep))
-    for snap in snapshots:
-        problems.extend(_missing_jobs(snap))
-    return problems
+    name: str
+    snapshot: Snapshot | None
+    error: LoadError | None
+    seconds: float = 0.0  # wall time on the host, process start included
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.snapshot is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """One entry of `ws list defs --json`'s `locations`."""
+        if self.snapshot is not None and self.error is None:
+            return {**self.snapshot.to_json(), "status": "loaded"}
+        error = self.error or LoadError("crashed", "no snapshot and no error")
+        return {"name": self.name, "status": "error", "error": error.to_json()}
 
 
-def _snapshots(
-    locations: Sequence[LocationResult | Snapshot],
-) -> tuple[list[Snapshot], list[str]]:
-    snapshots: list[Snapshot] = []
-    failed: list[str] = []
-    for location in locations:
-        if isinstance(location, Snapshot):
-            snapshots.append(location)
-        elif location.snapshot is None:
-            failed.append(location.name)
-        else:
-            try:
-                snapshots.append(Snapshot.from_json(location.snapshot))
-            except SnapshotError:
-                failed.append(location.name)
-    return snapshots, failed
+def failed(name: str, kind: str, message: str) -> LocationResult:
+    """A result for a location that did not load, for errors found on the host."""
+    return LocationResult(name, None, LoadError(kind, message))
 
 
-def _missing_jobs(snap: Snapshot) -> list[Problem]:
-    jobs = {j.name for j in snap.jobs}
-    targets = [("schedule", s.name, s.job) for s in snap.schedules]
-    targets += [("sensor", s.name, s.job) for s in snap.sensors]
-    return [
-        Problem(
-            "missing_job",
-            f"{what} {name!r} in project {snap.name} ({snap.module}) targets job {job!r}, "
-            f"which {snap.name} does not define",
-            (snap.name,),
-        )
-        for what, name, job in targets
-        if job and job not in jobs  # a schedule or sensor on assets names no job
-    ]
-
-
-def _at(a: Asset) -> str:
-    return a.source or "source unknown"
-
-
-def _and(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def defs_document(
-    results: Sequence[LocationResult], problems: Sequence[Problem] | None = None
-) -> dict[str, Any]:
-    """The `ws list defs --json` document: every location, loaded or not, and the problems.
-
-    `problems` defaults to those among `results` alone; a caller that checked against more of
-    the workspace passes its own.
-    """
-    locations: list[dict[str, Any]] = []
-    for result in results:
-        if result.snapshot is not None and result.error is None:
-            locations.append({**result.snapshot, "status": "loaded"})
-        else:
-            error = result.error or {"kind": "crashed", "message": "no snapshot and no error"}
-            locations.append({"name": result.name, "status": "error", "error": dict(error)})
-    return {
-        "version": DOCUMENT_VERSION,
-        "locations": locations,
-        "problems": [
-            p.to_json() for p in (find_problems(results) if problems is None else problems)
-        ],
-    }
+def result_from_answer(
+    name: str, answer: Mapping[str, Any], seconds: float = 0.0
+) -> LocationResult:
+    """The shim's answer to a load, parsed once; a snapshot that does not validate is an error."""
+    try:
+        if answer.get("ok") is not True or "error" in answer:
+            error = answer.get("error") or {"kind": "crashed", "message": "no answer"}
+            return LocationResult(name, None, LoadError.from_json(error), seconds)
+        snapshot = answer.get("snapshot")
+        if not isinstance(snapshot, dict):
+            raise SnapshotError(f"the answer holds no snapshot: {answer!r:.200}")
+        return LocationResult(name, Snapshot.from_json(snapshot), None, seconds)
+    except SnapshotError as exc:
+        message = f"malformed answer from the loader: {exc}"
+        if answer.get("ok") is True:
+            message = f"malformed snapshot: {exc}"
+        return LocationResult(name, None, LoadError("invalid_definitions", message), seconds)

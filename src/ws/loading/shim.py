@@ -25,20 +25,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ws.loading.model import LoadTarget, LocationResult, Snapshot, SnapshotError
+from ws.loading.model import LoadTarget, LocationResult, result_from_answer
 from ws.loading.stderr import StderrTail, crash_message, how_it_ended, timeout_message
 from ws.process import clean_env, kill_group
-
-__all__ = [
-    "SHIM_PATH",
-    "LoadTarget",
-    "LocationResult",
-    "ShimProcess",
-    "load_location",
-    "load_locations",
-    "load_request",
-    "result_from_answer",
-]
 
 log = logging.getLogger("ws")
 
@@ -73,24 +62,6 @@ def load_locations(
             if on_done is not None:
                 on_done(result)
     return [results[i] for i in range(len(targets))]
-
-
-def result_from_answer(
-    name: str, answer: Mapping[str, Any], seconds: float = 0.0
-) -> LocationResult:
-    """The shim's answer to a load as a result; a snapshot that does not validate is an error."""
-    if answer.get("ok") is not True or "error" in answer:
-        error = answer.get("error") or {"kind": "crashed", "message": "no answer"}
-        return LocationResult(name, None, dict(error), seconds)
-    snapshot = answer.get("snapshot")
-    try:
-        if not isinstance(snapshot, dict):
-            raise SnapshotError(f"the answer holds no snapshot: {answer!r:.200}")
-        Snapshot.from_json(snapshot)
-    except SnapshotError as exc:
-        error = {"kind": "invalid_definitions", "message": f"malformed snapshot: {exc}"}
-        return LocationResult(name, None, error, seconds)
-    return LocationResult(name, snapshot, None, seconds)
 
 
 def load_request(target: LoadTarget, op: str = "load", **more: Any) -> dict[str, Any]:
