@@ -1,18 +1,22 @@
-"""Read a `dagster.Definitions` into ws's snapshot, through Dagster's public API.
+"""Dagster's objects read into ws's snapshot, through Dagster's public API: a `dagster.Definitions`
+or `@dagster.definitions` function (`snapshot`), and an `autoload_defs_module` target's module
+(`autoload_defs`).
 
 Runs INSIDE a project's environment, one of the loader shim's siblings (see loader.py), imported by
-definitions.py only when the object it found comes from dagster, so importing dagster here costs
-nothing extra. Parses on Python 3.8 like the shim (Dagster itself needs 3.9+). What it reports
-follows what `dg list defs` reports for the same project, with one difference: Dagster adds a
-stand-in asset for every key that is only depended on; ws leaves those out, so a dependency on
-another project's asset stays a dependency (and `ws check` can tell whether some project defines it).
+load.py only when the object to read comes from dagster, so importing dagster here costs nothing
+extra. Parses on Python 3.8 like the shim (Dagster itself needs 3.9+). What it reports follows
+what `dg list defs` reports for the same project, with one difference: Dagster adds a stand-in
+asset for every key that is only depended on; ws leaves those out, so a dependency on another
+project's asset stays a dependency (and `ws check` can tell whether some project defines it).
 
-Failures are raised as `LoadFailed(kind, exc)`; definitions.py turns them into the shim's errors.
+Failures are raised as `LoadFailed(kind, exc)`; load.py turns them into the shim's errors.
 """
 
 from __future__ import annotations
 
 import os
+
+from .definitions import is_lazy_definitions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,12 +34,6 @@ class LoadFailed(Exception):
         super().__init__(kind)
         self.kind = kind
         self.exc = exc
-
-
-def is_lazy_definitions(value: object) -> bool:
-    """A function decorated with `@dagster.definitions` (what `create-dagster project` writes)."""
-    cls = type(value)
-    return cls.__name__ == "LazyDefinitions" and str(cls.__module__).startswith("dagster")
 
 
 def autoload_defs(module: Any) -> Any:

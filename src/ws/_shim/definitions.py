@@ -1,8 +1,9 @@
-"""Which Definitions object a module defines, and its snapshot; `Failure`, how problems leave.
+"""Which objects are Definitions and which one a module defines; `Failure`, how problems leave;
+where a file is (`display`, and `env_prefixes`: the folders that are the environment's).
 
-Duck typing (see loader.py): an object whose type answers `__ws_snapshot__()` is read by calling
-it; a `dagster.Definitions` or `@dagster.definitions` function is read by `dagster_reader.py`,
-imported only then.
+Duck typing (see loader.py): a Definitions object's type answers `__ws_snapshot__()`, or it is a
+`dagster.Definitions` or `@dagster.definitions` function, told by its type's name and module
+without importing dagster. Every other sibling imports from this file; it imports none of them.
 """
 
 from __future__ import annotations
@@ -13,10 +14,6 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, Iterable, Optional, Tuple
-
-# `attribute` for Dagster's `autoload_defs_module` targets: every definition under the module's
-# folder, found by dagster's `load_defs` (Dagster marks its whole-module target the same way).
-AUTOLOAD_DEFS = "<autoload_defs>"
 
 
 class Failure(Exception):
@@ -40,12 +37,15 @@ def display(path: str) -> str:
     return relative.replace(os.sep, "/")
 
 
+def env_prefixes() -> Tuple[str, ...]:
+    """The environment's folders (each ending in a separator): files under them are not the project's."""
+    return tuple(os.path.join(p, "") for p in {sys.prefix, sys.exec_prefix, sys.base_prefix})
+
+
 def find_definitions(module: Any, attribute: Optional[str]) -> Tuple[str, Any]:
     """The Definitions object to load: the one named by `attribute`, else the only one there is."""
     file = display(getattr(module, "__file__", None) or "<no file>")
     where = "module %s (%s)" % (module.__name__, file)
-    if attribute == AUTOLOAD_DEFS:
-        return attribute, _dagster_call("autoload_defs", module)
     if attribute:
         if not hasattr(module, attribute):
             message = "%s has no attribute `%s`; check [tool.ws] attribute" % (where, attribute)
@@ -70,7 +70,7 @@ def find_definitions(module: Any, attribute: Optional[str]) -> Tuple[str, Any]:
         )
         raise Failure("no_definitions", message)
     # Dagster's rule: `@definitions` functions first, then Definitions objects; one of the kind.
-    lazy = [item for item in found.values() if _is_lazy_definitions(item[1])]
+    lazy = [item for item in found.values() if is_lazy_definitions(item[1])]
     candidates = lazy or list(found.values())
     if len(candidates) > 1:
         names = _and(["`%s`" % name for name, _ in candidates])
@@ -83,39 +83,22 @@ def find_definitions(module: Any, attribute: Optional[str]) -> Tuple[str, Any]:
     return candidates[0]
 
 
-def snapshot_of(target: Any, label: str) -> Dict[str, Any]:
-    """The snapshot fields `target` reports (assets, jobs, ...); raises `Failure`."""
-    if callable(getattr(type(target), "__ws_snapshot__", None)):
-        try:
-            snapshot = target.__ws_snapshot__()
-        except BaseException as exc:  # user code: report it, never die of it
-            from . import errors
+def has_ws_snapshot(value: object) -> bool:
+    """Whether `value`'s type answers `__ws_snapshot__()` (ws_defs' Definitions, or a lookalike)."""
+    return callable(getattr(type(value), "__ws_snapshot__", None))
 
-            message = "%s: %s" % (label, errors.exception_line(exc))
-            message += errors.suffix(errors.user_frame(exc))
-            raise Failure("invalid_definitions", message, errors.format_traceback(exc)) from None
-    else:
-        snapshot = _dagster_call("snapshot", target)
-    if not isinstance(snapshot, dict):
-        message = "%s.__ws_snapshot__() returned a %s, not a dict" % (
-            label,
-            type(snapshot).__name__,
-        )
-        raise Failure("invalid_definitions", message)
-    return snapshot
+
+def is_lazy_definitions(value: object) -> bool:
+    """A function decorated with `@dagster.definitions` (what `create-dagster project` writes)."""
+    return _from_dagster(value) and type(value).__name__ == "LazyDefinitions"
 
 
 def _is_definitions(value: object) -> bool:
     if isinstance(value, type):
         return False
-    if callable(getattr(type(value), "__ws_snapshot__", None)):
+    if has_ws_snapshot(value):
         return True
     return _from_dagster(value) and type(value).__name__ in ("Definitions", "LazyDefinitions")
-
-
-def _is_lazy_definitions(value: object) -> bool:
-    """A function decorated with `@dagster.definitions` (what `create-dagster project` writes)."""
-    return _from_dagster(value) and type(value).__name__ == "LazyDefinitions"
 
 
 def _from_dagster(value: object) -> bool:
@@ -125,30 +108,3 @@ def _from_dagster(value: object) -> bool:
 def _and(items: Iterable[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else "%s and %s" % (", ".join(items[:-1]), items[-1])
-
-
-def _dagster_call(function: str, arg: Any) -> Any:
-    """Call a function of dagster_reader.py, imported on first use; its failures become Failures."""
-    from . import dagster_reader
-
-    try:
-        return getattr(dagster_reader, function)(arg)
-    except dagster_reader.LoadFailed as failed:
-        from . import errors
-
-        exc = failed.exc
-        if failed.kind == "import_error":
-            message = errors.describe(exc, "")
-        else:  # Dagster's validation: where the user's code is involved, if it is
-            frame = errors.user_frame(exc)
-            inside = frame is not None and not os.path.isabs(display(frame[0]))
-            message = errors.exception_line(exc) + errors.suffix(frame if inside else None)
-        raise Failure(failed.kind, message, errors.format_traceback(exc)) from None
-    except Exception as exc:  # a Dagster whose API moved: say so, and keep serving
-        from . import errors
-
-        message = "ws could not read these Dagster definitions (dagster %s): %s" % (
-            getattr(sys.modules.get("dagster"), "__version__", "?"),
-            errors.exception_line(exc),
-        )
-        raise Failure("invalid_definitions", message, errors.format_traceback(exc)) from None

@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 
-from .definitions import display
+from .definitions import display, env_prefixes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def suffix(frame: Optional[Tuple[str, int]]) -> str:
 def user_frame(exc: BaseException) -> Optional[Tuple[str, int]]:
     """The deepest frame in the project's own files, else the deepest frame outside ws and importlib."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _is_machinery(f.filename)]
-    env = tuple(os.path.join(p, "") for p in {sys.prefix, sys.exec_prefix, sys.base_prefix})
+    env = env_prefixes()
     root = os.path.join(os.getcwd(), "")
     for frame in reversed(frames):
         path = os.path.abspath(frame.filename)
@@ -99,7 +99,7 @@ def _dagster_dirs() -> Tuple[str, ...]:
     """
     if "dagster" not in sys.modules:
         return ()
-    env = tuple(os.path.join(p, "") for p in {sys.prefix, sys.exec_prefix, sys.base_prefix})
+    env = env_prefixes()
     root = os.path.join(os.getcwd(), "")
     dirs = []
     for name, module in list(sys.modules.items()):

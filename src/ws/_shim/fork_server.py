@@ -20,6 +20,7 @@ import sys
 import time
 
 from . import load
+from .definitions import env_prefixes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def _modules_from_outside(before: Set[str], request: Dict[str, Any]) -> List[str
     module_name = str(request.get("module") or "")
     roots = [os.getcwd()] + [os.path.abspath(p) for p in request.get("sys_path") or []]
     inside = tuple(os.path.join(r, "") for r in roots)
-    env = tuple(os.path.join(p, "") for p in {sys.prefix, sys.exec_prefix, sys.base_prefix})
+    env = env_prefixes()
     names = []
     for name, module in list(sys.modules.items()):
         if name in before or name == module_name or module_name.startswith(name + "."):

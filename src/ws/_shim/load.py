@@ -1,7 +1,8 @@
-"""One load: import the project's module afresh, find its Definitions, answer with the snapshot.
+"""One load: import the project's module afresh, find its Definitions, take their snapshot, answer.
 
-Used by the `load` op and, in a forked child, by `fork_load`. Runs inside the project's env under
-the shim's rules (see loader.py).
+The snapshot comes from the object's own `__ws_snapshot__()`, or from dagster_reader.py for
+Dagster's objects (imported only then); what a failure says comes from errors.py (imported only
+once something failed). Used by the `load` op and, in a forked child, by `fork_load`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import os
 import sys
 import time
 
-from .definitions import Failure, display, find_definitions, snapshot_of
+from .definitions import Failure, display, env_prefixes, find_definitions, has_ws_snapshot
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Set
 
 SNAPSHOT_VERSION = 1
+# `attribute` for Dagster's `autoload_defs_module` targets: every definition under the module's
+# folder, found by dagster's `load_defs` (Dagster marks its whole-module target the same way).
+AUTOLOAD_DEFS = "<autoload_defs>"
 _SHIM_PACKAGE = __name__.rpartition(".")[0]  # the siblings' private package: never forgotten
 
 
@@ -42,8 +46,11 @@ def load(request: Dict[str, Any], baseline: Set[str]) -> Dict[str, Any]:
     _forget_project_modules(baseline, [os.getcwd(), *extra_path], module_name)
     started = time.perf_counter()
     module = _import(module_name)
-    variable, target = find_definitions(module, attribute)
-    snapshot = snapshot_of(target, "%s.%s" % (module_name, variable))
+    if attribute == AUTOLOAD_DEFS:
+        variable, target = attribute, _dagster_call("autoload_defs", module)
+    else:
+        variable, target = find_definitions(module, attribute)
+    snapshot = _snapshot_of(target, "%s.%s" % (module_name, variable))
     result = {
         "version": SNAPSHOT_VERSION,
         "name": request.get("name"),
@@ -69,7 +76,7 @@ def load(request: Dict[str, Any], baseline: Set[str]) -> Dict[str, Any]:
 def _forget_project_modules(baseline: Set[str], roots: List[str], module_name: str) -> None:
     """Drop modules a previous load imported from the project, so loading again is fresh."""
     inside = tuple(os.path.join(r, "") for r in roots)
-    env = tuple(os.path.join(p, "") for p in {sys.prefix, sys.exec_prefix, sys.base_prefix})
+    env = env_prefixes()
     for name, module in list(sys.modules.items()):
         if name in baseline or name.partition(".")[0] == _SHIM_PACKAGE:
             continue
@@ -102,3 +109,52 @@ def _import(module_name: str) -> Any:
             raise Failure("invalid_definitions", message, errors.format_traceback(exc)) from None
         message = errors.describe(exc, module_name)
         raise Failure("import_error", message, errors.format_traceback(exc)) from None
+
+
+def _snapshot_of(target: Any, label: str) -> Dict[str, Any]:
+    """The snapshot fields `target` reports (assets, jobs, ...); raises `Failure`."""
+    if has_ws_snapshot(target):
+        try:
+            snapshot = target.__ws_snapshot__()
+        except BaseException as exc:  # user code: report it, never die of it
+            from . import errors
+
+            message = "%s: %s" % (label, errors.exception_line(exc))
+            message += errors.suffix(errors.user_frame(exc))
+            raise Failure("invalid_definitions", message, errors.format_traceback(exc)) from None
+    else:
+        snapshot = _dagster_call("snapshot", target)
+    if not isinstance(snapshot, dict):
+        message = "%s.__ws_snapshot__() returned a %s, not a dict" % (
+            label,
+            type(snapshot).__name__,
+        )
+        raise Failure("invalid_definitions", message)
+    return snapshot
+
+
+def _dagster_call(function: str, arg: Any) -> Any:
+    """Call a function of dagster_reader.py, imported on first use; its failures become Failures."""
+    from . import dagster_reader
+
+    try:
+        return getattr(dagster_reader, function)(arg)
+    except dagster_reader.LoadFailed as failed:
+        from . import errors
+
+        exc = failed.exc
+        if failed.kind == "import_error":
+            message = errors.describe(exc, "")
+        else:  # Dagster's validation: where the user's code is involved, if it is
+            frame = errors.user_frame(exc)
+            inside = frame is not None and not os.path.isabs(display(frame[0]))
+            message = errors.exception_line(exc) + errors.suffix(frame if inside else None)
+        raise Failure(failed.kind, message, errors.format_traceback(exc)) from None
+    except Exception as exc:  # a Dagster whose API moved: say so, and keep serving
+        from . import errors
+
+        message = "ws could not read these Dagster definitions (dagster %s): %s" % (
+            getattr(sys.modules.get("dagster"), "__version__", "?"),
+            errors.exception_line(exc),
+        )
+        raise Failure("invalid_definitions", message, errors.format_traceback(exc)) from None

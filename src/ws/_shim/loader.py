@@ -8,8 +8,11 @@ file and every other file of this folder (it is the shim's entry; the others are
   from a `dagster*` module goes to `dagster_reader.py`, and dagster is never imported otherwise.
 - Siblings are imported as `_ws_shim.<file>` (see `_import_siblings_privately`), never by their
   own names: this folder is not on sys.path, and a project's own `errors` or `load` must not meet
-  them. Between themselves they import relatively. What a request does not need is not imported:
-  `fork_server` for fork ops only, `errors` only once something failed.
+  them. Between themselves they import relatively, and one way only: `definitions` imports none of
+  them, `errors` and `dagster_reader` import `definitions`, `load` imports those three, and
+  `fork_server` imports `load` and `definitions`.
+  What a request does not need is not imported: `fork_server` for fork ops only, `errors` only
+  once something failed, `dagster_reader` only for Dagster's objects.
 - Channels: at start the real stdout (fd 1) is duplicated into a private channel and fd 1 and
   sys.stdout point at stderr, so nothing user code prints (Python or C level) reaches the answers.
   The real stdin is duplicated privately too and fd 0 points at /dev/null, so user code reading
