@@ -63,7 +63,9 @@ def dagster_python(tmp_path_factory: pytest.TempPathFactory, dagster_samples: Pa
 
 
 def _load(python: Path, root: Path, module: str, attribute: str | None = None) -> LocationResult:
-    target = LoadTarget(root.name, python, root, module, attribute, sys_path=(".",))
+    target = LoadTarget(
+        root.name, python, root, module, attribute, sys_path=(".",), env=python.parent.parent
+    )
     return load_location(target, timeout=120)
 
 

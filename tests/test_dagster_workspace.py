@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import tree_snapshot
 
+from ws.envs.environment import env_root
 from ws.errors import ConfigError
 from ws.workspace.model import Workspace
 from ws.workspace.ws_toml import open_workspace, read_workspace
@@ -77,7 +78,7 @@ def test_a_dg_workspace_is_read_as_it_is(dg_workspace: Path) -> None:
     assert ingest.sys_path == (".",)  # Dagster imports from the project folder
     assert (marts.name, marts.module) == ("analytics", "marts.defs_main")
     assert marts.external_python == dg_workspace.resolve() / "envs" / "marts" / "bin" / "python"
-    assert marts.venv == dg_workspace.resolve() / "envs" / "marts"
+    assert env_root(marts) == dg_workspace.resolve() / "envs" / "marts"  # ws run activates it
     assert (legacy.name, legacy.module, legacy.problem) == ("legacy", "legacy.repo", None)
 
 

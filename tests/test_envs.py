@@ -16,17 +16,12 @@ from backend.samples import write_project, write_workspace
 
 from ws.envs import defs_wheel
 from ws.envs.build import relevant_lines
-from ws.envs.environment import (
-    Environment,
-    EnvState,
-    Plan,
-    activated_environ,
-    clear_failure,
-    environment_state,
-    record_failure,
-)
+from ws.envs.environment import Environment, Plan
 from ws.envs.locks import Cancelled, env_lock
-from ws.pythons.interpreters import Interpreter, resolve_python
+from ws.envs.running import activated_environ
+from ws.envs.state import EnvState, clear_failure, environment_state, record_failure
+from ws.pythons.discovery import Interpreter
+from ws.pythons.requests import resolve_python
 from ws.workspace.model import Project
 from ws.workspace.ws_toml import read_workspace
 

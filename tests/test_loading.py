@@ -64,6 +64,7 @@ def target(sample: str, python: Path, where: Path) -> LoadTarget:
         root=root,
         module=f"{sample}.definitions",
         sys_path=("src",),
+        env=python.parent.parent,
     )
 
 
@@ -226,7 +227,9 @@ def test_timeout_ends_the_whole_process_group(
 
 
 def test_missing_interpreter_is_env_missing(tmp_path: Path) -> None:
-    gone = LoadTarget("finance", tmp_path / ".venv/bin/python", tmp_path, "finance.definitions")
+    gone = LoadTarget(
+        "finance", tmp_path / ".venv/bin/python", tmp_path, "finance.definitions", env=tmp_path
+    )
 
     result = load_location(gone)
 
@@ -241,7 +244,10 @@ def test_shim_process_serves_reloads(env_python: Callable[[str], Path], tmp_path
     (project / "src" / "live" / "__init__.py").write_text("")
     defs_file = project / "src" / "live" / "definitions.py"
     lines: list[str] = []
-    live = LoadTarget("live", env_python(NEWEST), project, "live.definitions", sys_path=("src",))
+    python = env_python(NEWEST)
+    live = LoadTarget(
+        "live", python, project, "live.definitions", sys_path=("src",), env=python.parent.parent
+    )
 
     def write(body: str) -> None:
         defs_file.write_text(f"from ws_defs import Definitions, asset\n{body}\n")
@@ -299,7 +305,10 @@ def test_a_same_second_same_size_edit_is_never_served_stale(
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     defs_file = package / "definitions.py"
-    quick = LoadTarget("quick", env_python(NEWEST), project, "quick.definitions", sys_path=("src",))
+    python = env_python(NEWEST)
+    quick = LoadTarget(
+        "quick", python, project, "quick.definitions", sys_path=("src",), env=python.parent.parent
+    )
     stamp = int(time.time())
 
     def write(key: str) -> None:

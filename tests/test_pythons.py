@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from ws.errors import ConfigError, WsError
-from ws.pythons import interpreters as pythons
+from ws.errors import ConfigError, NoInterpreterFound, WsError
+from ws.pythons import discovery as pythons
 from ws.pythons import probe as _probe
-from ws.pythons.interpreters import Interpreter, NoInterpreterFound, find_interpreter, parse_request
+from ws.pythons.discovery import Interpreter
+from ws.pythons.requests import Resolver, find_interpreter, parse_request, resolve_python
 
 REAL = os.path.realpath(sys.executable)
 MINE = "{}.{}.{}".format(*sys.version_info[:3])
@@ -396,12 +397,12 @@ def test_a_path_request_probes_that_file(machine: FakeMachine) -> None:
 
 
 def test_resolve_python(machine: FakeMachine) -> None:
-    running = pythons.resolve_python(None)
+    running = resolve_python(None)
     assert running.source == "running" and running.version == MINE and running.supported
     assert os.path.realpath(running.executable) == REAL
     pool = [interp("3.12.1"), interp("3.10.2")]
-    assert pythons.resolve_python(("3.10", "o"), pool).version == "3.10.2"
-    assert re.fullmatch(r"\d+\.\d+\.\d+", pythons.resolve_python((MINE, "o")).version)
+    assert resolve_python(("3.10", "o"), pool).version == "3.10.2"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", resolve_python((MINE, "o")).version)
 
 
 @pytest.mark.parametrize(
@@ -414,3 +415,20 @@ def test_resolve_python(machine: FakeMachine) -> None:
 )
 def test_versions_are_spelled_as_pep_440(info: tuple[object, ...], expected: str) -> None:
     assert _probe.pep440_version(info) == expected
+
+
+def test_one_resolver_scans_the_machine_once_and_only_when_a_request_needs_it(
+    machine: FakeMachine,
+) -> None:
+    """sync, `ws list projects`, `ws python list` and `ws run` resolve through one `Resolver`."""
+    machine.wrapper(machine.pyenv_root / "versions" / MINE / "bin" / "python3")
+    resolver = Resolver()
+    assert resolver.resolve(None).source == "running"
+    assert machine.runs() == []  # the interpreter running ws needs no scan nor probe
+    first = resolver.resolve((MINE, "o"))
+    second = resolver.resolve((f">={MINE}", "o"))
+    assert first == second and first.source == "pyenv"
+    assert len(machine.runs()) == 1  # one scan, one probe, for both requests
+    given = Resolver([interp("3.10.2")])
+    assert given.resolve(("3.10", "o")).version == "3.10.2"
+    assert len(machine.runs()) == 1  # the interpreters given are the pool: nothing scanned

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from backend.samples import offline, project_files, write_project, write_workspace
 
-from ws.envs.environment import ENV_MARKER, environment_state, read_marker
-from ws.envs.sync import RECORD, SyncEvent, SyncReport, prune_environments, sync_projects
-from ws.pythons.interpreters import resolve_python
+from ws.envs.environment import ENV_MARKER, read_marker
+from ws.envs.prune import RECORD, prune_environments
+from ws.envs.state import environment_state
+from ws.envs.sync import SyncEvent, SyncReport, sync_projects
+from ws.pythons.requests import resolve_python
 from ws.workspace.model import Workspace
 from ws.workspace.ws_toml import read_workspace
 

@@ -76,7 +76,11 @@ def installed_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_ws_init_from_the_installed_wheel(installed_ws: Path, tmp_path: Path) -> None:
     python = installed_ws / "bin" / "python"
     where = subprocess.run(
-        [python, "-c", "import ws.workspace.scaffold as s; print(s.__file__); print(s.template_root())"],
+        [
+            python,
+            "-c",
+            "import ws.workspace.scaffold as s; print(s.__file__); print(s.template_root())",
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -26,6 +26,14 @@ class ProjectFailed(WsError):
     exit_code = 1
 
 
+class NoInterpreterFound(ProjectFailed):
+    """No interpreter on this machine satisfies a project's (or a command's) Python request."""
+
+
+class BuildFailed(ProjectFailed):
+    """A project's env could not be built; the message holds the installer's relevant lines."""
+
+
 def error_message(exc: Exception, rerun: str) -> str:
     """An error's words for an `error:` line. WsError and OSError say what failed and where (the
     OS names the file); anything else is a bug in ws and says so, and how to `rerun` to see where

@@ -6,9 +6,6 @@ import hashlib
 import os
 from pathlib import Path
 
-ENV_MARKER = "ws-env.json"
-"""The file ws writes last into an env it built: its fingerprint, and the mark that ws built it."""
-
 
 def cache_dir() -> Path:
     """ws's per-user cache: `$WS_CACHE_DIR`, else `$XDG_CACHE_HOME/ws`, else `~/.cache/ws`."""

@@ -100,7 +100,7 @@ def remove(
     ] = False,
 ) -> None:
     """Remove a project's entry from ws.toml. Never deletes the project's folder."""
-    from ws.workspace.manage import remove_project
+    from ws.envs.prune import remove_project
 
     workspace = _common.load_workspace()
     project = workspace.project(name)
@@ -209,7 +209,7 @@ def _project_row(status: ProjectStatus) -> dict[str, Any]:
 
 def _example_pythons() -> tuple[str, ...]:
     """Two different installed minor versions, newest first (the same one twice if only one)."""
-    from ws.pythons.interpreters import discover_interpreters
+    from ws.pythons.discovery import discover_interpreters
 
     minors = sorted(
         {i.version_tuple[:2] for i in discover_interpreters() if i.supported}, reverse=True

@@ -12,7 +12,7 @@ import typer
 from ws.cli import _common
 
 if TYPE_CHECKING:
-    from ws.pythons.interpreters import Interpreter
+    from ws.pythons.discovery import Interpreter
 
 
 def list_pythons(
@@ -26,7 +26,7 @@ def list_pythons(
 
     Changes nothing, except ws's cache of what each interpreter said about itself.
     """
-    from ws.pythons.interpreters import discover_interpreters
+    from ws.pythons.discovery import discover_interpreters
 
     interpreters = discover_interpreters()
     users = _projects_by_interpreter(interpreters)
@@ -68,7 +68,7 @@ def find_python(
 
     Exits 1, naming the interpreters that were found, when none fits.
     """
-    from ws.pythons.interpreters import find_interpreter
+    from ws.pythons.requests import find_interpreter
 
     interpreter = find_interpreter(request, "`ws python find`")
     sys.stdout.write(interpreter.executable + "\n")
@@ -80,7 +80,7 @@ def _projects_by_interpreter(interpreters: Sequence[Interpreter]) -> dict[str, l
     A project whose request fits no interpreter is left out here: `ws sync` reports it.
     """
     from ws.errors import WorkspaceNotFound, WsError
-    from ws.pythons.interpreters import resolve_python
+    from ws.pythons.requests import Resolver
 
     try:
         workspace = _common.load_workspace()
@@ -89,10 +89,11 @@ def _projects_by_interpreter(interpreters: Sequence[Interpreter]) -> dict[str, l
     except WsError as exc:
         _common.warn(f"not showing which projects use each interpreter: {exc}")
         return None
+    resolver = Resolver(interpreters)
     users: dict[str, list[str]] = {}
     for project in workspace.projects:
         try:
-            chosen = resolve_python(project.python, interpreters)
+            chosen = resolver.resolve(project.python)
         except WsError:
             continue
         users.setdefault(_key(chosen.executable), []).append(project.name)

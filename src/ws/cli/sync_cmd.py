@@ -91,7 +91,9 @@ def run(
     The command runs in the current folder with the terminal passed through; its exit code is
     ws's. A missing or stale env is an error unless --sync is given.
     """
-    from ws.envs.environment import run_in_environment
+    from ws.envs.environment import env_root
+    from ws.envs.running import require_ready, run_in_environment
+    from ws.pythons.requests import Resolver
 
     if command[:1] == ["--"]:  # Click keeps `--` once NAME has ended option parsing
         command = command[1:]
@@ -105,9 +107,10 @@ def run(
         if report.failed:
             _print_failures(report)
             raise typer.Exit(1)
+        venv = env_root(project)
     else:
-        _require_ready(project)
-    raise typer.Exit(run_in_environment(project.venv, command))
+        venv = require_ready(project, Resolver())
+    raise typer.Exit(run_in_environment(venv, command))
 
 
 def _sync(
@@ -139,21 +142,6 @@ def _sync(
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted; envs not finished will be rebuilt by the next sync.\n")
         raise typer.Exit(130) from None
-
-
-def _require_ready(project: Project) -> None:
-    from ws.envs.environment import Environment
-    from ws.errors import ProjectFailed
-    from ws.pythons.interpreters import resolve_python
-
-    if project.problem_message is not None:
-        raise ProjectFailed(f"{project.name}: {project.problem_message}")
-    plan = Environment(project, resolve_python(project.python)).plan()
-    if plan.action != "none":
-        raise ProjectFailed(
-            f"the environment of {project.name} ({project.venv}) is not ready: {plan.reason}; "
-            f"run `ws sync {project.name}` first, or `ws run --sync {project.name} -- ...`."
-        )
 
 
 class _Progress:

@@ -217,7 +217,7 @@ class DevSession:
 
     def _watch(self, projects: Sequence[Project]) -> None:
         """(Re)start the watchers when the folders to watch changed."""
-        code = tuple(sorted({f for p in projects for f in _code_folders(p)}))
+        code = tuple(sorted({f for p in projects for f in p.code_paths() if f.is_dir()}))
         flat = tuple(sorted({self._workspace.root, *(p.root for p in projects if p.root.is_dir())}))
         if (code, flat) == self._watched or self._stopped:
             return
@@ -229,13 +229,6 @@ class DevSession:
             for paths, recursive in ((code, True), (flat, False))
             if paths
         ]
-
-
-def _code_folders(project: Project) -> list[Path]:
-    """Where the project's importable code lives: `src/`, else its top-level package folder."""
-    top = project.module.split(".")[0]
-    candidates = [project.root / "src", project.root / top]
-    return [c for c in candidates if c.is_dir() and c != project.venv][:1]
 
 
 def _is_source(path: Path) -> bool:

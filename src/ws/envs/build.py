@@ -20,7 +20,7 @@ from ws import process
 from ws.envs.defs_wheel import DIST_NAME, defs_wheel
 from ws.envs.environment import LOCK_FILE, Environment, Plan
 from ws.envs.locks import Cancelled
-from ws.errors import ProjectFailed
+from ws.errors import BuildFailed
 
 log = logging.getLogger("ws")
 
@@ -29,10 +29,6 @@ BuildStatus = Literal["created", "updated"]
 _ERROR_LINES = 12
 # virtualenv keeps process-wide state (app-data, caches); one creation at a time is cheap (~15 ms).
 _virtualenv_lock = threading.Lock()
-
-
-class BuildFailed(ProjectFailed):
-    """An env could not be built; the message holds the installer's relevant lines."""
 
 
 def build_environment(

@@ -1,14 +1,11 @@
 """One project's environment: where it is, what it is built from, and whether it is current.
 
-The marker `ws-env.json` in the env says two things: ws built this folder (so `--prune` and
-`ws remove --delete-env` may delete it), and what it was built from (the fingerprint). It is
-deleted before an env is touched and written last, atomically, so an env that carries it is
-complete: an interrupted build leaves none and the next sync redoes the work. Checking the
-fingerprint hashes a few files and reads one JSON file: no subprocess, no virtualenv import.
-
-Building (`ws.env_build`) and the cross-process locks (`ws.env_locks`) live apart, so that what
-only asks whether envs are current (a `ws sync` with nothing to do, `ws list projects`) imports
-neither. A failed sync is remembered here, in ws's cache, because it is part of an env's state.
+The only code that knows an env's layout (`env_root`, `env_python`) and reads or writes its marker
+`ws-env.json`. The marker says two things: ws built this folder (so `--prune` and `ws remove
+--delete-env` may delete it), and what it was built from (the fingerprint). It is deleted before
+an env is touched and written last, atomically, so an env that carries it is complete: an
+interrupted build leaves none and the next sync redoes the work. Checking the fingerprint hashes
+a few files and reads one JSON file: no subprocess, no virtualenv import.
 """
 
 from __future__ import annotations
@@ -16,25 +13,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ws import process
 from ws.envs.defs_wheel import defs_package
-from ws.errors import ProjectFailed
-from ws.files import ENV_MARKER, cache_dir, path_key, write_atomic
+from ws.files import write_atomic
 
 if TYPE_CHECKING:
-    from ws.pythons.interpreters import Interpreter
+    from ws.pythons.discovery import Interpreter
     from ws.workspace.model import Project
 
+ENV_MARKER = "ws-env.json"
 MARKER_VERSION = 1
 LOCK_FILE = "uv.lock"
-_BIN = "Scripts" if os.name == "nt" else "bin"
+BIN = "Scripts" if os.name == "nt" else "bin"
 # Keys whose change means a new env, not a reinstall: the interpreter, or the env or project moved
 # (scripts carry absolute shebangs, the editable install an absolute path).
 _RECREATE_KEYS = ("interpreter", "venv", "project")
@@ -46,14 +40,6 @@ _REASONS = {
     "venv": "environment moved",
     "project": "project moved",
 }
-
-
-@dataclass(frozen=True)
-class EnvState:
-    """How a project's env compares with what a sync would build (for `ws list projects`)."""
-
-    state: Literal["ready", "stale", "missing", "failed", "external"]
-    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +58,7 @@ class Environment:
         self.interpreter = interpreter
         self.venv = project.venv
         self.marker = project.venv / ENV_MARKER
-        self.python = project.venv / _BIN / "python"
+        self.python = env_python(project)
 
     def fingerprint(self) -> dict[str, Any]:
         """Everything the env is built from; equal fingerprints mean nothing to do."""
@@ -117,6 +103,53 @@ class Environment:
         write_atomic(self.marker, json.dumps(document, indent=2) + "\n")
 
 
+def env_root(project: Project) -> Path:
+    """The env's folder: the project's venv, or for an external interpreter the env holding it."""
+    if project.external_python is not None:
+        return project.external_python.parent.parent  # <env>/bin/python, not resolved
+    return project.venv
+
+
+def env_python(project: Project) -> Path:
+    """The interpreter of the project's env: its external one, else the one ws builds."""
+    return project.external_python or project.venv / BIN / "python"
+
+
+def is_built(project: Project) -> bool:
+    """Whether the env can be used: built by ws to the end (marked), or an external one that exists."""
+    if project.external_python is None and not (project.venv / ENV_MARKER).is_file():
+        return False
+    return env_python(project).exists()
+
+
+def built_by_ws(venv: Path) -> bool:
+    """Whether ws built this folder (it carries the marker), so ws may delete it."""
+    return (venv / ENV_MARKER).is_file()
+
+
+def content_key(project: Project) -> bytes:
+    """What changes whenever the env's installed packages may have changed (for cache keys).
+
+    ws's own env: its marker, rewritten by every build. An external env, which ws never marks:
+    installing, removing or upgrading a package adds or renames entries in site-packages, which
+    changes that folder's mtime; a recreated env gets a new pyvenv.cfg.
+    """
+    if project.external_python is None:
+        try:
+            return (project.venv / ENV_MARKER).read_bytes()
+        except OSError:
+            return b"no env marker"
+    root = env_root(project)
+    parts = []
+    for path in [root / "pyvenv.cfg", *sorted(root.glob("lib/python*/site-packages"))]:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n")
+    return "".join(parts).encode()
+
+
 def read_marker(venv: Path) -> dict[str, Any] | None:
     """The marker's contents, or None when there is none (or it is not ws's JSON)."""
     try:
@@ -124,68 +157,6 @@ def read_marker(venv: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and "fingerprint" in data else None
-
-
-def environment_state(project: Project, interpreter: Interpreter | None) -> EnvState:
-    """Ready, stale (and what changed), missing, or failed (the last sync failed). Cheap.
-
-    `interpreter` is the one the project's request resolves to, None if none was found. An
-    external env (Dagster's `executable_path`, a dg project's .venv) is never built by ws.
-    """
-    if project.external_python is not None:
-        exists = project.external_python.exists()
-        return EnvState("external", None if exists else f"{project.external_python} is missing")
-    failure = read_failure(project.venv)
-    if failure is not None:
-        return EnvState("failed", failure)
-    if interpreter is None:
-        if read_marker(project.venv) is None:
-            return EnvState("missing", "not built yet")
-        return EnvState("stale", "its interpreter is not found")
-    plan = Environment(project, interpreter).plan()
-    if plan.action == "none":
-        return EnvState("ready")
-    marker_missing = read_marker(project.venv) is None
-    return EnvState("missing" if marker_missing else "stale", plan.reason)
-
-
-def record_failure(venv: Path, message: str) -> None:
-    """Remember that the last sync of this env failed (kept in ws's cache, not the project)."""
-    write_atomic(_failure_path(venv), json.dumps({"version": 1, "error": message}) + "\n")
-
-
-def clear_failure(venv: Path) -> None:
-    _failure_path(venv).unlink(missing_ok=True)
-
-
-def read_failure(venv: Path) -> str | None:
-    """The first line of the last sync's error for this env, if it failed."""
-    try:
-        data = json.loads(_failure_path(venv).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    error = data.get("error") if isinstance(data, dict) else None
-    return error.splitlines()[0] if isinstance(error, str) and error else "the last sync failed"
-
-
-def activated_environ(venv: Path) -> dict[str, str]:
-    """os.environ as `source <venv>/bin/activate` would leave it."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "__PYVENV_LAUNCHER__")}
-    env["VIRTUAL_ENV"] = str(venv)
-    env["PATH"] = os.pathsep.join([str(venv / _BIN), env.get("PATH", "")])
-    return env
-
-
-def run_in_environment(venv: Path, command: Sequence[str]) -> int:
-    """Run a command with the env active, on the terminal; return its exit code."""
-    env = activated_environ(venv)
-    executable = shutil.which(command[0], path=env["PATH"])
-    if executable is None:
-        raise ProjectFailed(
-            f"command {command[0]!r} is not in {venv / _BIN} nor on PATH; check its spelling, "
-            "or add the package that provides it to the project's dependencies."
-        )
-    return process.run_foreground([executable, *command[1:]], env=env)
 
 
 def _compare(old: dict[str, Any], new: dict[str, Any]) -> Plan:
@@ -213,7 +184,3 @@ def _file_hash(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
-
-
-def _failure_path(venv: Path) -> Path:
-    return cache_dir() / "failures" / f"{path_key(venv)}.json"

@@ -23,17 +23,18 @@ class ProjectStatus:
 
 
 def project_statuses(projects: Sequence[Project]) -> list[ProjectStatus]:
-    from ws.envs.environment import EnvState, environment_state
+    from ws.envs.state import EnvState, environment_state
     from ws.errors import WsError
-    from ws.pythons.interpreters import Interpreter, discover_interpreters, resolve_python
+    from ws.pythons.discovery import Interpreter
+    from ws.pythons.requests import Resolver
 
-    interpreters = discover_interpreters()
+    resolver = Resolver()
     statuses = []
     for project in projects:
         found: Interpreter | None = None
         error = None
         try:
-            found = resolve_python(project.python, interpreters)
+            found = resolver.resolve(project.python)
         except WsError as exc:
             error = str(exc)
         if project.problem is not None:

@@ -3,40 +3,35 @@
 Progress goes to a callback as `SyncEvent`s (from worker threads: the callback must be
 thread-safe); nothing is printed. One project failing never stops the others. Ctrl-C ends every
 installer child (each in its own process group) and leaves no env marked that is not complete.
-
-`<workspace>/.ws/envs.json` records every env ws builds for the workspace, so that `--prune` can
-find the envs of projects that are no longer listed (and deletes only those carrying the marker).
+Every env it builds goes into the workspace's record first (`ws.envs.prune`), so that `--prune`
+also finds one whose build was interrupted.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ws import process
-from ws.envs import environment as envs
-from ws.errors import WsError, error_message
-from ws.files import cache_dir, path_key, write_atomic
+from ws.envs.environment import Environment, Plan
+from ws.envs.prune import PruneResult, prune_environments, record_envs
+from ws.envs.state import clear_failure, record_failure
+from ws.errors import ProjectFailed, WsError, error_message
 
 if TYPE_CHECKING:
-    from ws.pythons.interpreters import Interpreter
+    from ws.pythons.discovery import Interpreter
+    from ws.pythons.requests import Resolver
     from ws.workspace.model import Project, Workspace
 
 SyncStatus = Literal["created", "updated", "unchanged", "failed", "external"]
 EventKind = Literal["queued", "waiting", "creating", "installing", "done"]
-RECORD = Path(".ws") / "envs.json"
 log = logging.getLogger("ws")
-_RECORD_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -60,12 +55,6 @@ class SyncEvent:
 
 
 @dataclass(frozen=True)
-class PruneResult:
-    deleted: tuple[Path, ...]
-    kept: tuple[Path, ...]  # recorded, but without ws's marker: never deleted
-
-
-@dataclass(frozen=True)
 class SyncReport:
     results: tuple[ProjectResult, ...]
     pruned: PruneResult | None = None
@@ -86,10 +75,12 @@ def sync_projects(
     on_event: Callable[[SyncEvent], None] | None = None,
 ) -> SyncReport:
     """Bring each project's env up to date; `jobs` builds at once (default: the CPU count)."""
+    from ws.pythons.requests import Resolver
+
     report = on_event or (lambda event: None)
-    resolve = _Resolver()
+    resolver = Resolver()
     results: dict[str, ProjectResult] = {}
-    todo: list[tuple[Project, envs.Environment, envs.Plan]] = []
+    todo: list[tuple[Project, Environment, Plan]] = []
     for project in projects:
         if project.external_python is not None:  # someone else's env: never built nor deleted
             why = f"uses {project.external_python} as it is"
@@ -99,7 +90,7 @@ def sync_projects(
         start = time.monotonic()
         python = None
         try:
-            env = envs.Environment(project, resolve(project))
+            env = Environment(project, _interpreter(project, resolver))
             python = env.interpreter.version
             plan = env.plan()
         except Exception as exc:  # any error: one project's failure never stops the others
@@ -107,7 +98,7 @@ def sync_projects(
             results[project.name] = _failure(project, message, python, start, report)
             continue
         if plan.action == "none" and not reinstall:
-            envs.clear_failure(project.venv)
+            clear_failure(project.venv)
             result = ProjectResult(project.name, "unchanged", python, time.monotonic() - start)
             results[project.name] = result
             report(SyncEvent(project.name, "done", result))
@@ -117,7 +108,7 @@ def sync_projects(
     # Recorded before building, so that prune also finds an env whose build was interrupted.
     failed = {name for name, result in results.items() if result.status == "failed"}
     ours = [p for p in projects if p.name not in failed and p.external_python is None]
-    _record_envs(workspace, ours)
+    record_envs(workspace, ours)
     if todo:
         from ws.envs.build import uv_binary  # here: an up-to-date sync builds and locks nothing
 
@@ -128,37 +119,8 @@ def sync_projects(
     return SyncReport(tuple(results[p.name] for p in projects), pruned)
 
 
-def prune_environments(workspace: Workspace) -> PruneResult:
-    """Delete the recorded envs that no listed project uses, if they carry ws's marker."""
-    from ws.envs.locks import env_lock
-
-    in_use = {_normal(p.venv) for p in workspace.projects}
-    roots = [_normal(p.root) for p in workspace.projects] + [_normal(workspace.root)]
-    deleted: list[Path] = []
-    kept: list[Path] = []
-    with _record_locked(workspace):
-        remaining = []
-        for venv in _read_record(workspace):
-            if venv in in_use:
-                remaining.append(venv)
-            elif not venv.exists():
-                continue
-            elif envs.read_marker(venv) is None or any(
-                r == venv or venv in r.parents for r in roots
-            ):
-                kept.append(venv)
-                remaining.append(venv)
-            else:
-                with env_lock(venv, on_wait=lambda: None):
-                    shutil.rmtree(venv)
-                envs.clear_failure(venv)
-                deleted.append(venv)
-        _write_record(workspace, remaining)
-    return PruneResult(tuple(deleted), tuple(kept))
-
-
 def _build_all(
-    todo: Sequence[tuple[Project, envs.Environment, envs.Plan]],
+    todo: Sequence[tuple[Project, Environment, Plan]],
     jobs: int | None,
     reinstall: bool,
     offline: bool,
@@ -183,8 +145,8 @@ def _build_all(
 
 
 def _build_one(
-    env: envs.Environment,
-    plan: envs.Plan,
+    env: Environment,
+    plan: Plan,
     reinstall: bool,
     offline: bool,
     cancel: threading.Event,
@@ -214,7 +176,7 @@ def _build_one(
         raise
     except Exception as exc:  # any error: one project's failure never stops the others
         return _failure(project, _message(exc, project), python, start, report)
-    envs.clear_failure(project.venv)
+    clear_failure(project.venv)
     reason = None if status == "unchanged" else ("--reinstall" if reinstall else plan.reason)
     result = ProjectResult(project.name, status, python, time.monotonic() - start, None, reason)
     report(SyncEvent(project.name, "done", result))
@@ -235,67 +197,13 @@ def _failure(
     start: float,
     report: Callable[[SyncEvent], None],
 ) -> ProjectResult:
-    envs.record_failure(project.venv, message)
+    record_failure(project.venv, message)
     result = ProjectResult(project.name, "failed", python, time.monotonic() - start, message)
     report(SyncEvent(project.name, "done", result))
     return result
 
 
-class _Resolver:
-    """Each project's interpreter; interpreters are discovered once per sync, and only if asked."""
-
-    def __init__(self) -> None:
-        self._pool: list[Interpreter] | None = None
-
-    def __call__(self, project: Project) -> Interpreter:
-        from ws.pythons.interpreters import discover_interpreters, resolve_python
-
-        if project.problem is not None:
-            raise WsError(project.problem_message)
-        if project.python is None:
-            return resolve_python(None)
-        if self._pool is None:
-            self._pool = discover_interpreters()
-        return resolve_python(project.python, self._pool)
-
-
-def _record_envs(workspace: Workspace, projects: Sequence[Project]) -> None:
-    """Add these projects' envs to the workspace's record (no write when all are known)."""
-    known = set(_read_record(workspace))
-    wanted = [_normal(p.venv) for p in projects if _normal(p.venv) not in known]
-    if not wanted:
-        return
-    with _record_locked(workspace):
-        current = _read_record(workspace)
-        _write_record(workspace, current + [v for v in wanted if v not in current])
-
-
-def _read_record(workspace: Workspace) -> list[Path]:
-    try:
-        data = json.loads((workspace.root / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(data, dict) or data.get("version") != _RECORD_VERSION:
-        return []
-    paths = data.get("environments", [])
-    return [_normal(workspace.root / p) for p in paths if isinstance(p, str)]
-
-
-def _write_record(workspace: Workspace, venvs: Sequence[Path]) -> None:
-    root = _normal(workspace.root)
-    paths = [
-        v.relative_to(root).as_posix() if root in v.parents else str(v) for v in sorted(set(venvs))
-    ]
-    document = {"version": _RECORD_VERSION, "environments": paths}
-    write_atomic(workspace.root / RECORD, json.dumps(document, indent=2) + "\n")
-
-
-def _record_locked(workspace: Workspace) -> AbstractContextManager[None]:
-    from ws.envs.locks import file_lock
-
-    key = path_key(_normal(workspace.root))
-    return file_lock(cache_dir() / "locks" / f"record-{key}.lock", on_wait=lambda: None)
-
-
-def _normal(path: Path) -> Path:
-    return Path(os.path.normpath(path.absolute()))
+def _interpreter(project: Project, resolver: Resolver) -> Interpreter:
+    if project.problem_message is not None:
+        raise ProjectFailed(project.problem_message)
+    return resolver.resolve(project.python)

@@ -18,7 +18,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ws.files import ENV_MARKER, write_atomic
+from ws.envs.environment import content_key
+from ws.files import write_atomic
 from ws.loading.model import LoadError, LocationResult, Snapshot, SnapshotError
 from ws.workspace.model import Project, Workspace
 
@@ -122,12 +123,8 @@ def _outcome(outcome: object, name: str) -> LocationResult | None:
 
 def source_key(project: Project) -> str:
     """A digest of the env marker and the stat of every file the project's definitions come from."""
-    digest = hashlib.sha256()
-    try:
-        digest.update((project.venv / ENV_MARKER).read_bytes())
-    except OSError:
-        digest.update(b"no env marker")
-    for path in _source_files(project) + _external_env_files(project):
+    digest = hashlib.sha256(content_key(project))
+    for path in _source_files(project):
         try:
             stat = path.stat()
         except OSError:
@@ -136,21 +133,9 @@ def source_key(project: Project) -> str:
     return digest.hexdigest()
 
 
-def _external_env_files(project: Project) -> list[Path]:
-    """What stands for an external env's contents, which ws never builds and so never marks.
-
-    Installing, removing or upgrading a package adds or renames entries in site-packages, which
-    changes that folder's mtime; a recreated env gets a new pyvenv.cfg.
-    """
-    if project.external_python is None:
-        return []
-    env = project.external_python.parent.parent
-    return [env / "pyvenv.cfg", *sorted(env.glob("lib/python*/site-packages"))]
-
-
 def _source_files(project: Project) -> list[Path]:
     files = [project.root / "pyproject.toml"]
-    for folder in _package_folders(project):
+    for folder in project.code_paths():
         if folder.is_file():
             files.append(folder)
         for dirpath, dirnames, filenames in os.walk(folder):
@@ -159,13 +144,3 @@ def _source_files(project: Project) -> list[Path]:
             )
             files.extend(Path(dirpath, name) for name in sorted(filenames) if name.endswith(".py"))
     return files
-
-
-def _package_folders(project: Project) -> list[Path]:
-    """Where the project's importable code lives: `src/`, else its top-level package folder."""
-    src = project.root / "src"
-    if src.is_dir():
-        return [src]
-    top = project.module.split(".")[0]
-    candidates = [project.root / top, project.root / f"{top}.py"]
-    return [c for c in candidates if c.exists()]

@@ -8,18 +8,12 @@ interpreter, in parallel.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-from ws.files import ENV_MARKER
+from ws.envs.environment import env_python, env_root, is_built
 from ws.loading.cache import SnapshotCache, source_key
 from ws.loading.model import LoadTarget, LocationResult, failed
 from ws.loading.problems import Problem, find_problems
 from ws.workspace.model import Project, Workspace
-
-
-def env_python(project: Project) -> Path:
-    """The interpreter that loads the project: its external one, else the env ws builds."""
-    return project.external_python or project.venv / "bin" / "python"
 
 
 def load_target(project: Project) -> LoadTarget:
@@ -30,6 +24,7 @@ def load_target(project: Project) -> LoadTarget:
         module=project.module,
         attribute=project.settings.attribute,
         sys_path=project.sys_path,
+        env=env_root(project),
     )
 
 
@@ -45,7 +40,7 @@ def unloadable(project: Project) -> LocationResult | None:
             "not exist; create that environment (ws never builds it: for a Dagster project, run "
             "`uv sync` in its folder) or fix external_python in ws.toml"
         )
-    elif not (project.venv / ENV_MARKER).is_file() or not env_python(project).exists():
+    elif not is_built(project):
         message = (
             f"{project.name} has no environment at {project.venv}; run `ws sync {project.name}`"
         )

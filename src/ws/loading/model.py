@@ -36,6 +36,8 @@ class LoadTarget:
     module: str
     attribute: str | None = None
     sys_path: tuple[str, ...] = ()  # prepended to sys.path; relative entries are from root
+    # The env's folder (envs knows where it is): a crash report skips its frames for the project's.
+    env: Path = field(kw_only=True)
 
 
 @dataclass(frozen=True)

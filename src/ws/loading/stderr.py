@@ -118,7 +118,7 @@ def timeout_message(target: LoadTarget, timeout: float, tail: str, shim_dir: Pat
 def _frame_in_dump(text: str, target: LoadTarget) -> tuple[str, int] | None:
     """The innermost project frame in a faulthandler dump (most recent call first), if any."""
     root = target.root.absolute()
-    env = target.python.absolute().parent.parent  # <venv>/bin/python: the venv may sit in the root
+    env = target.env.absolute()  # the venv may sit in the root
     for match in _DUMP_FRAME.finditer(text):
         path = Path(match["file"])
         if path.is_absolute() and root in path.parents and env not in path.parents:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ws.errors import ConfigError
-from ws.files import ENV_MARKER
 from ws.workspace import scaffold
 from ws.workspace.entries import add_project_entry, remove_project_entry
 from ws.workspace.model import CONFIG_NAME, Project, Workspace, check_project_name, normalize_name
@@ -116,7 +115,7 @@ def add_project(
     workspace: Workspace, name: str, *, path: Path | None, python: str | None, owner: str | None
 ) -> AddResult:
     """Register an existing project folder, or scaffold a new one, and list it in ws.toml."""
-    _check_editable(workspace)
+    check_editable(workspace)
     normalized = check_project_name(name)
     config = workspace.config_path
     if any(p.name == normalized for p in workspace.projects):
@@ -162,33 +161,14 @@ def add_project(
     return AddResult(normalized, rel, scaffolded=True)
 
 
-def remove_project(workspace: Workspace, project: Project, *, delete_env: bool) -> bool:
-    """Drop the project's entry (never its folder); delete its env only when asked and ws built it.
-
-    Returns whether an environment was deleted.
-    """
-    _check_editable(workspace)
-    env_to_delete = None
-    if project.external_python is not None and delete_env:
-        raise ConfigError(
-            f"{project.name}'s environment is external ({project.external_python}); ws never "
-            "deletes it. Run `ws remove` without --delete-env."
-        )
-    if delete_env and project.venv.exists():
-        if not (project.venv / ENV_MARKER).is_file():
-            raise ConfigError(
-                f"{project.venv} has no {ENV_MARKER}, so ws did not build it; delete it yourself "
-                "if you are sure, or run `ws remove` without --delete-env."
-            )
-        env_to_delete = project.venv
+def remove_project(workspace: Workspace, project: Project) -> None:
+    """Drop the project's entry from ws.toml; its folder and env stay (`ws.envs.prune` deletes
+    an env ws built, when asked)."""
+    check_editable(workspace)
     remove_project_entry(workspace.config_path, project.path)
-    if env_to_delete is not None:
-        shutil.rmtree(env_to_delete)
-        return True
-    return False
 
 
-def _check_editable(workspace: Workspace) -> None:
+def check_editable(workspace: Workspace) -> None:
     if workspace.config_name != CONFIG_NAME:
         raise ConfigError(
             f"{workspace.config_path} is a Dagster workspace, which ws reads as it is but does not "
@@ -219,7 +199,7 @@ def _python_settings(python: str | None) -> tuple[str | None, str | None, str | 
     """
     if not python:
         return None, None, None
-    from ws.pythons.interpreters import parse_request
+    from ws.pythons.requests import parse_request
 
     parse_request(python, "--python")  # rejects what no interpreter could ever match
     version = re.fullmatch(

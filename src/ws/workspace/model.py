@@ -48,8 +48,9 @@ class Project:
     `python` is the winning Python request as (text, where it came from), or None for the
     interpreter running ws. `problem` says why the project cannot be used (folder gone,
     pyproject.toml unreadable); such a project is still listed so one bad folder hides nothing.
-    `external_python` is an env ws uses as it is and never builds or deletes (Dagster's
-    `executable_path`); `sys_path` is prepended when loading (Dagster's working directory).
+    `venv` is where ws builds the env; `external_python` instead names the interpreter of an env
+    ws uses as it is and never builds or deletes (Dagster's `executable_path`): `ws.envs` alone
+    turns either into paths. `sys_path` is prepended when loading (Dagster's working directory).
     """
 
     name: str
@@ -71,6 +72,16 @@ class Project:
     @property
     def module(self) -> str:
         return self.settings.module or f"{self.import_name}.definitions"
+
+    def code_paths(self) -> list[Path]:
+        """Where the project's importable code lives: `src/`, else its top-level package folder
+        (or module file). What the snapshot cache keys on and what `ws dev` watches."""
+        src = self.root / "src"
+        if src.is_dir():
+            return [src]
+        top = self.module.split(".")[0]
+        found = (self.root / top, self.root / f"{top}.py")
+        return [path for path in found if path.exists() and path != self.venv]
 
     @property
     def problem_message(self) -> str | None:

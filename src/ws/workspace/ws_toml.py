@@ -145,7 +145,6 @@ def read_project_entry(
     )
     external = _external_python(folder, entry, config, where)
     if external is not None:
-        venv = external.parent.parent  # <env>/bin/python: `ws run` activates the env itself
         python = (str(external), f"{config.name} (project {rel}) external_python")
     fallback = Project(normalize_name(Path(rel).name), rel, folder, venv, python)
     project = read_project(

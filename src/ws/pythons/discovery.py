@@ -1,45 +1,35 @@
-"""The Python interpreters this machine has, and which one a request like `3.12` means.
+"""The Python interpreters this machine has: a directory scan, then one probe each.
 
-Discovery is a directory scan (PATH, pyenv, uv, asdf, mise, the system folders): milliseconds,
-and it finds pyenv versions that are not active, which uv, virtualenv and python-discovery miss.
-Each candidate is then probed once (`ws._probe`); a warm cache means no interpreter runs at all.
+The scan (PATH, pyenv, uv, asdf, mise, the system folders) takes milliseconds and finds pyenv
+versions that are not active, which uv, virtualenv and python-discovery miss. Each candidate is
+then probed once (`ws.pythons.probe`); a warm cache means no interpreter runs at all.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ws.errors import ConfigError, WsError
 from ws.pythons import probe as _probe
 
-if TYPE_CHECKING:
-    from packaging.specifiers import SpecifierSet
-
-log = logging.getLogger("ws")
-
 MIN_SUPPORTED = (3, 8)
+
+
 SYSTEM_DIRS: tuple[str, ...] = ("/usr/bin", "/usr/local/bin")
 """Scanned last, for `python3` and `python3.N` (tests point this elsewhere)."""
 
+
 _PATH_NAMES = re.compile(r"python(3(\.\d+)?)?")
+
+
 _SYSTEM_NAMES = re.compile(r"python3(\.\d+)?")
-_VERSION_REQUEST = re.compile(
-    r"(?:(?P<impl>cpython|pypy|graalpy|python)-?)?(?P<version>\d+(?:\.\d+){0,2})", re.IGNORECASE
-)
+
+
 _RELEASE = re.compile(r"(\d+(?:\.\d+)*)(?:(a|b|rc)(\d+))?")
-_FORMS = (
-    "use a version (`3.12`, `3.12.1`, `3`), a PEP 440 specifier (`>=3.10,<3.13`), an "
-    "implementation and version (`cpython3.11`, `cpython-3.11`, `python3.11`), or a path to an "
-    "interpreter"
-)
 
 
 @dataclass(frozen=True)
@@ -56,43 +46,20 @@ class Interpreter:
 
     @property
     def version_tuple(self) -> tuple[int, ...]:
-        return _release(self.version)
-
-
-class NoInterpreterFound(WsError):
-    """No interpreter on this machine satisfies a request."""
-
-    exit_code = 1
-
-
-@dataclass(frozen=True)
-class PythonRequest:
-    """A parsed request. Exactly one of `version` (a prefix), `specifier`, `path` says what fits."""
-
-    text: str
-    origin: str
-    implementation: str | None = None  # lower case: "cpython"; None for any
-    version: tuple[int, ...] = ()
-    specifier: str | None = None
-    path: str | None = None
-
-    def matches(self, interpreter: Interpreter) -> bool:
-        if self.path is not None:
-            return _same_file(self.path, interpreter.executable)
-        if self.implementation and interpreter.implementation.lower() != self.implementation:
-            return False
-        if self.specifier is not None:
-            return _specifier_set(self.specifier).contains(interpreter.version)
-        return interpreter.version_tuple[: len(self.version)] == self.version
+        return release(self.version)
 
 
 def discover_interpreters(*, refresh: bool = False) -> list[Interpreter]:
     """Every interpreter found, in source order, each once; `refresh` ignores the probe cache."""
     candidates = _candidates()
     infos = _probe.probe_many([exe for exe, _ in candidates], refresh=refresh)
-    found = [_interpreter(exe, source, infos[exe]) for exe, source in candidates if exe in infos]
+    found = [
+        interpreter_from_probe(exe, source, infos[exe])
+        for exe, source in candidates
+        if exe in infos
+    ]
     running = running_interpreter()
-    if not any(_same_file(running.executable, i.executable) for i in found):
+    if not any(same_file(running.executable, i.executable) for i in found):
         found.append(running)
     return found
 
@@ -107,51 +74,6 @@ def running_interpreter() -> Interpreter:
         source="running",
         supported=True,
     )
-
-
-def parse_request(text: str, origin: str) -> PythonRequest:
-    """Read a request; one ws cannot read is a ConfigError naming `origin` and the forms it takes."""
-    stripped = text.strip()
-    if "/" in stripped or os.sep in stripped:
-        path = os.path.abspath(os.path.expanduser(stripped))
-        return PythonRequest(text, origin, path=path)
-    if stripped[:1] in ("<", ">", "=", "!", "~"):
-        from packaging.specifiers import InvalidSpecifier
-
-        try:
-            _specifier_set(stripped)
-        except InvalidSpecifier:
-            raise _bad_request(text, origin) from None
-        return PythonRequest(text, origin, specifier=stripped)
-    match = _VERSION_REQUEST.fullmatch(stripped)
-    if not match:
-        raise _bad_request(text, origin)
-    impl = (match["impl"] or "python").lower()
-    version = tuple(int(part) for part in match["version"].split("."))
-    return PythonRequest(text, origin, None if impl == "python" else impl, version)
-
-
-def find_interpreter(
-    text: str, origin: str, interpreters: Sequence[Interpreter] | None = None
-) -> Interpreter:
-    """The newest supported interpreter that satisfies the request (ties: source order)."""
-    request = parse_request(text, origin)
-    if request.path is not None:
-        return _interpreter_at(request, interpreters or ())
-    pool = discover_interpreters() if interpreters is None else interpreters
-    fitting = [i for i in pool if i.supported and request.matches(i)]
-    if not fitting:
-        raise NoInterpreterFound(_no_match_message(request, pool))
-    return max(fitting, key=_newness)  # max() keeps the first of equals: source order
-
-
-def resolve_python(
-    request: tuple[str, str] | None, interpreters: Sequence[Interpreter] | None = None
-) -> Interpreter:
-    """The interpreter for a (text, origin) request; None means the interpreter running ws."""
-    if request is None:
-        return running_interpreter()
-    return find_interpreter(request[0], request[1], interpreters)
 
 
 def _candidates() -> list[tuple[str, str]]:
@@ -245,10 +167,10 @@ def _is_shim(exe: Path, pyenv_root: Path) -> bool:
         return True
 
 
-def _interpreter(exe: str, source: str, info: _probe.ProbeInfo) -> Interpreter:
+def interpreter_from_probe(exe: str, source: str, info: _probe.ProbeInfo) -> Interpreter:
     version = info.version
     reason = None
-    if _release(version)[:2] < MIN_SUPPORTED:
+    if release(version)[:2] < MIN_SUPPORTED:
         reason = "ws needs Python {}.{} or newer".format(*MIN_SUPPORTED)
     elif info.stdlib_error:
         reason = f"its standard library is broken ({info.stdlib_error})"
@@ -257,49 +179,12 @@ def _interpreter(exe: str, source: str, info: _probe.ProbeInfo) -> Interpreter:
     )
 
 
-def _interpreter_at(request: PythonRequest, known: Sequence[Interpreter]) -> Interpreter:
-    """The interpreter a path request names: a known one, else that file, probed now."""
-    assert request.path is not None
-    where, path = request.origin, request.path
-    if not os.path.isfile(path):
-        raise NoInterpreterFound(f"{where} names {path}, which is not a file; fix the path.")
-    interp = next((i for i in known if _same_file(path, i.executable)), None)
-    if interp is None:
-        info = _probe.probe_many([path]).get(path)
-        if info is None:
-            raise NoInterpreterFound(
-                f"{where} names {path}, which did not run as Python (see --verbose); "
-                "point it at a working interpreter."
-            )
-        interp = _interpreter(path, "explicit", info)
-    if not interp.supported:
-        raise NoInterpreterFound(f"{where} names {path}, which ws cannot use: {interp.reason}.")
-    return interp
-
-
-def _no_match_message(request: PythonRequest, pool: Sequence[Interpreter]) -> str:
-    seen: list[str] = []
-    for interp in sorted(pool, key=_newness, reverse=True):
-        label = f"{interp.version} ({interp.source}{'' if interp.supported else ', unsupported'})"
-        if label not in seen:
-            seen.append(label)
-    if request.specifier is not None:
-        hint = f"`uv python install '{request.specifier}'`"
-    else:
-        wanted = ".".join(map(str, request.version))
-        hint = f"`pyenv install {wanted}` or `uv python install {wanted}`"
-    return (
-        f"no Python interpreter matches {request.text!r} ({request.origin}); found: "
-        f"{', '.join(seen) or 'none'}. Install one, e.g. {hint}, or list its path in WS_PYTHONS."
-    )
-
-
-def _release(version: str) -> tuple[int, ...]:
+def release(version: str) -> tuple[int, ...]:
     match = _RELEASE.match(version)
     return tuple(int(part) for part in match[1].split(".")) if match else ()
 
 
-def _newness(interp: Interpreter) -> tuple[tuple[int, ...], int, str, int]:
+def newness(interp: Interpreter) -> tuple[tuple[int, ...], int, str, int]:
     """Sort key: release, then final above its pre-releases (a < b < rc)."""
     match = _RELEASE.match(interp.version)
     if not match or match[2] is None:
@@ -307,19 +192,7 @@ def _newness(interp: Interpreter) -> tuple[tuple[int, ...], int, str, int]:
     return interp.version_tuple, 0, match[2], int(match[3])
 
 
-def _bad_request(text: str, origin: str) -> ConfigError:
-    return ConfigError(f"{origin}: {text!r} is not a Python request ws understands; {_FORMS}.")
-
-
-@functools.lru_cache(maxsize=64)
-def _specifier_set(text: str) -> SpecifierSet:
-    # packaging costs ~25 ms to import, so only specifier requests pay for it.
-    from packaging.specifiers import SpecifierSet
-
-    return SpecifierSet(text)
-
-
-def _same_file(a: str, b: str) -> bool:
+def same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
     except OSError:

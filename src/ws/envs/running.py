@@ -1,0 +1,50 @@
+"""`ws run`: a command with a project's env active, once the env is known to be ready."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ws import process
+from ws.envs.environment import BIN, Environment, env_root
+from ws.errors import ProjectFailed
+
+if TYPE_CHECKING:
+    from ws.pythons.requests import Resolver
+    from ws.workspace.model import Project
+
+
+def require_ready(project: Project, resolver: Resolver) -> Path:
+    """The env's folder, or a ProjectFailed saying why it cannot be used and how to fix it."""
+    if project.problem_message is not None:
+        raise ProjectFailed(f"{project.name}: {project.problem_message}")
+    plan = Environment(project, resolver.resolve(project.python)).plan()
+    if plan.action != "none":
+        raise ProjectFailed(
+            f"the environment of {project.name} ({project.venv}) is not ready: {plan.reason}; "
+            f"run `ws sync {project.name}` first, or `ws run --sync {project.name} -- ...`."
+        )
+    return env_root(project)
+
+
+def activated_environ(venv: Path) -> dict[str, str]:
+    """os.environ as `source <venv>/bin/activate` would leave it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "__PYVENV_LAUNCHER__")}
+    env["VIRTUAL_ENV"] = str(venv)
+    env["PATH"] = os.pathsep.join([str(venv / BIN), env.get("PATH", "")])
+    return env
+
+
+def run_in_environment(venv: Path, command: Sequence[str]) -> int:
+    """Run a command with the env active, on the terminal; return its exit code."""
+    env = activated_environ(venv)
+    executable = shutil.which(command[0], path=env["PATH"])
+    if executable is None:
+        raise ProjectFailed(
+            f"command {command[0]!r} is not in {venv / BIN} nor on PATH; check its spelling, "
+            "or add the package that provides it to the project's dependencies."
+        )
+    return process.run_foreground([executable, *command[1:]], env=env)
