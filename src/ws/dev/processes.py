@@ -1,8 +1,8 @@
 """The processes behind one project's code server: shims, the fork server and its children.
 
-Kept apart from the supervisor (`ws.servers`), which decides when to sync, load, swap and restart
-and deals only in outcomes: a load's result, the server that now serves, how a server ended. This
-module knows which processes exist and how each kind is asked, swapped, reaped and killed:
+The supervisor (`ws.dev.servers`) decides when to sync, load, swap and restart, and deals only in
+outcomes: a load's result, the server that now serves, how a server ended. This module knows
+which processes exist and how each kind is asked, swapped, reaped and killed:
 - plain: a fresh shim process per load, which then serves the loaded code;
 - fork (POSIX): one warm shim (the zygote) forks a child per load (the shim's "Fork server"),
   and the child serves. After the first good load the zygote preloads what that load imported
@@ -17,7 +17,6 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from types import TracebackType
 
 from ws.loading.model import LoadTarget, LocationResult, result_from_answer
 from ws.loading.shim import ShimProcess, load_request
@@ -25,44 +24,17 @@ from ws.loading.shim import ShimProcess, load_request
 _ASK_GRACE = 5.0  # the fork server enforces the load timeout itself; this covers the server
 
 
-class ServerShim:
-    """A shim a code server owns: a `ShimProcess`, a kill from any thread after which it never
-    starts, and the fork-server requests."""
+class ServerShim(ShimProcess):
+    """A shim a code server owns: a `ShimProcess` that a kill from any thread ends for good (it
+    never starts again), and that answers the fork-server requests."""
 
     def __init__(self, target: LoadTarget, *, on_output: Callable[[str], None] | None = None):
-        self.target = target
-        self._process = ShimProcess(target, on_output=on_output)
+        super().__init__(target, on_output=on_output)
         self._killed = False
-
-    def __enter__(self) -> ServerShim:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        return self._process.running
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
-
-    def ended(self) -> str | None:
-        return self._process.ended()
 
     def start(self) -> None:
         if not self._killed:
-            self._process.start()
-
-    def stop(self) -> None:
-        self._process.stop()
+            super().start()
 
     def kill(self) -> None:
         """End its process group now, from any thread; the owning thread reaps it (`stop()`)."""
@@ -72,13 +44,10 @@ class ServerShim:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
 
-    def load(self, *, timeout: float) -> LocationResult:
-        return self._process.load(timeout=timeout)
-
     def fork_load(self, *, timeout: float) -> tuple[LocationResult, int | None, list[str]]:
         """Load in a forked child: its result, the child's pid, the modules imported from outside."""
         request = load_request(self.target, "fork_load", timeout=timeout)
-        answer = self._process.request(request, timeout + _ASK_GRACE)
+        answer = self.request(request, timeout + _ASK_GRACE)
         pid = answer.get("pid")
         modules = [m for m in answer.get("modules") or [] if isinstance(m, str)]
         return (
@@ -89,13 +58,13 @@ class ServerShim:
 
     def preload(self, modules: list[str], *, timeout: float) -> int | None:
         """Import `modules` in the warm shim; its thread count after, None if it did not answer."""
-        answer = self._process.request({"op": "preload", "modules": modules}, timeout)
+        answer = self.request({"op": "preload", "modules": modules}, timeout)
         threads = answer.get("threads")
         return threads if isinstance(threads, int) else None
 
     def child_ended(self, pid: int) -> str | None:
         """None while the forked child `pid` runs, else how it ended."""
-        answer = self._process.request({"op": "ping", "pid": pid}, 5.0)
+        answer = self.request({"op": "ping", "pid": pid}, 5.0)
         if answer.get("ok") is not True:
             return "was lost with its fork server"
         ended = answer.get("ended")
@@ -104,7 +73,7 @@ class ServerShim:
     def release(self, pid: int) -> None:
         """End the forked child `pid`; the fork server stays."""
         if self.running:
-            self._process.request({"op": "release", "pid": pid}, 5.0)
+            self.request({"op": "release", "pid": pid}, 5.0)
 
 
 class Server:

@@ -4,7 +4,7 @@ The shim (`ws/_shim/loader.py`) runs as `[env python, "-I", "-X", "utf8", SHIM_P
 project root, in its own process group. Requests go to its stdin; answers come back on its stdout
 pipe, which only the shim writes (it moves user output to stderr at start). Stderr is drained all
 the time so a noisy import never blocks, and its tail explains crashes and timeouts (both in
-`ws.shim_stderr`). User-code problems never raise: they come back as a `LocationResult` with an
+`ws.loading.stderr`). User-code problems never raise: they come back as a `LocationResult` with an
 error.
 """
 
@@ -23,13 +23,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from ws.loading.model import LoadTarget, LocationResult, result_from_answer
 from ws.loading.stderr import StderrTail, crash_message, how_it_ended, timeout_message
 from ws.process import clean_env, kill_group
 
 log = logging.getLogger("ws")
+_Shim = TypeVar("_Shim", bound="ShimProcess")
 
 # A file beside this module: the project's interpreter runs it by path, so ws must be installed as
 # files (as pip and uv install it). Not importlib.resources: importing it costs ~6 ms a command.
@@ -94,7 +95,7 @@ class ShimProcess:
         self._next_id = 0
         self._start_error: dict[str, str] | None = None
 
-    def __enter__(self) -> ShimProcess:
+    def __enter__(self: _Shim) -> _Shim:
         self.start()
         return self
 
