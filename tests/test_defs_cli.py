@@ -88,6 +88,12 @@ defs = Definitions(assets=[loud, reconciled])
 
 
 @pytest.fixture(autouse=True)
+def _piped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output as piped: no COLUMNS, so nothing folds; a test of a width sets COLUMNS itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_stale_log_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
     """An earlier in-process `ws -v` leaves its handler on a closed capture stream (main.py)."""
     monkeypatch.setattr(logging.getLogger("ws"), "handlers", [])
@@ -358,22 +364,59 @@ def test_headers_stay_on_one_line_and_crash_details_sit_under_their_location(
     assert "    Fatal Python error: Segmentation fault" in lines
 
 
-def test_rows_fit_the_terminal_names_whole_details_continuing_under_themselves() -> None:
-    from ws.cli.defs_cmd import _report
-
-    deps = [f"upstream/table_{i}" for i in range(6)]
-    asset = {"key": "marts/a_rather_long_asset_key", "group": "g", "deps": deps}
-    location: dict[str, Any] = {
+def _one_asset_location(key: str, deps: list[str]) -> dict[str, Any]:
+    asset = {"key": key, "group": "g", "deps": deps}
+    return {
         **{key: [] for key in ("asset_checks", "jobs", "schedules", "sensors", "resources")},
         **{"name": "p", "status": "loaded", "module": "p.definitions", "attribute": "defs"},
         **{"python": MINE, "load_ms": 3, "assets": [asset]},
     }
+
+
+def test_rows_fit_the_terminal_names_whole_details_continuing_under_themselves() -> None:
+    from ws.cli.defs_cmd import _report
+
+    deps = [f"upstream/table_{i}" for i in range(6)]
+    location = _one_asset_location("marts/a_rather_long_asset_key", deps)
     lines = _report([location], [], 60).splitlines()
     indent = len("  asset     marts/a_rather_long_asset_key  ")
     assert lines[1].startswith("  asset     marts/a_rather_long_asset_key  group g; deps")
     assert all(len(line) <= 60 for line in lines[1:])
     assert all(line.startswith(" " * indent + "upstream/") for line in lines[2:])
     assert " ".join(" ".join(lines[1:]).split()).endswith("deps " + ", ".join(deps))
+
+
+def test_details_a_long_name_leaves_no_room_for_go_under_its_row() -> None:
+    from ws.cli.defs_cmd import _report
+
+    key = "marts/a_key_so_long_that_its_details_have_no_room_beside_it"
+    lines = _report([_one_asset_location(key, ["orders"])], [], 80).splitlines()
+    assert lines[1] == f"  asset     {key}"
+    assert lines[2] == " " * 12 + "group g; deps orders"
+    assert _report([_one_asset_location(key, ["orders"])], [], None).splitlines()[1] == (
+        f"  asset     {key}  group g; deps orders"  # piped: one row a line
+    )
+
+
+@pytest.mark.parametrize("command", [("list", "defs"), ("check",)])
+def test_at_80_columns_every_line_fits_and_no_name_or_version_is_split(
+    synced: Synced, ws, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "80")
+    result: WsResult = ws(*command, cwd=synced.root)
+    lines = result.out.splitlines()
+    assert all(len(line) <= 80 for line in lines), result.out
+    words = {word.strip(",;") for word in result.out.split()}
+    locations = synced.document["locations"]
+    failed = [loc["name"] for loc in locations if loc["status"] != "loaded"]
+    assert set(failed) <= words
+    if command == ("list", "defs"):
+        loaded = [loc for loc in locations if loc["status"] == "loaded"]
+        assert {loc["name"] for loc in loaded} | {loc["python"] for loc in loaded} <= words
+        assert {a["key"] for loc in loaded for a in loc["assets"]} <= words
+    else:
+        assert lines[-1] == "4 locations loaded, 11 failed, 2 problems"
+        assert "problem: asset key 'loud' is defined in 2 projects" in " ".join(result.out.split())
 
 
 def test_a_crash_report_shows_no_frame_of_ws(synced: Synced) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from test_pythons import MINE, REAL, FakeMachine, real_pyenv
 
 @pytest.fixture
 def machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeMachine:
-    monkeypatch.setenv("COLUMNS", "400")  # one table row per line, however long tmp paths are
+    monkeypatch.delenv("COLUMNS", raising=False)  # piped: one row a line, however long the paths
     monkeypatch.chdir(tmp_path)  # no ws.toml above
     return FakeMachine(tmp_path / "machine", monkeypatch)
 
@@ -88,6 +89,27 @@ def test_list_shows_which_projects_use_each(machine: FakeMachine, ws, tmp_path: 
     assert users[running] == ["marketing"]  # no request: the interpreter running ws
     table = ws("python", "list", cwd=root)
     assert "Projects" in table.out and "finance" in table.out
+
+
+def test_at_80_columns_every_line_fits_and_no_name_or_version_is_split(  # type: ignore[no-untyped-def]
+    machine: FakeMachine, ws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = machine.link(machine.pyenv_root / "versions/3.6.15/bin/python3", real_pyenv("3.6"))
+    exe = machine.wrapper(machine.pyenv_root / "versions" / MINE / "bin" / "python3")
+    names = ["finance", "marketing-attribution", "team-marketing-attribution-reports"]
+    root = _workspace(tmp_path / "acme", dict.fromkeys(names, MINE))
+    monkeypatch.setenv("COLUMNS", "80")
+    result = ws("python", "list", cwd=root)
+    assert result.code == 0, result
+    lines = result.out.splitlines()
+    assert all(len(line) <= 80 for line in lines), result.out
+    assert lines[0].split()[:2] == ["Version", "Implementation"]
+    words = result.out.replace(",", " ").split()
+    assert all(name in words for name in names) and MINE in words and "3.6.15" in words
+    assert "unsupported: ws needs Python 3.8 or newer" in " ".join(words)
+    for path in (old, exe):  # folded, if at all, after a "/": each piece whole
+        pieces = [piece for piece in re.split(r"(?<=/)", str(path)) if 0 < len(piece) <= 40]
+        assert all(any(piece in line for line in lines) for piece in pieces), path
 
 
 def test_list_survives_a_broken_workspace(machine: FakeMachine, ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import typer
 from ws.cli import _common
 
 if TYPE_CHECKING:
-    from ws.cli._common import Styles
+    from ws.cli._table import Styles
 
 Names = Annotated[
     list[str] | None,
@@ -55,8 +55,9 @@ def list_defs(
     if json_output:
         _common.print_json(document)
     else:
-        report = _report(document["locations"], document["problems"], _common.stdout_width())
-        sys.stdout.write(report)
+        from ws.cli._table import line_width
+
+        sys.stdout.write(_report(document["locations"], document["problems"], line_width()))
     if any(loc["status"] != "loaded" for loc in document["locations"]):
         raise typer.Exit(1)
 
@@ -77,12 +78,15 @@ def check(
     if json_output:
         _common.print_json(document)
     else:
-        style = _common.Styles()
+        from ws.cli import _table
+
+        width, style = _table.line_width(), _table.Styles()
         loaded = len(document["locations"]) - len(failed)
         verdict = f"{_count(loaded, 'location')} loaded, {len(failed)} failed, {_count(len(problems), 'problem')}"
         colour = "green" if not failed and not problems else "red"
-        report = _report(failed, problems, _common.stdout_width(), style)
-        sys.stdout.write(report + ("\n" if report else "") + style(verdict, colour) + "\n")
+        report = _report(failed, problems, width, style)
+        lines = _table.fold(style(verdict, colour), width)
+        sys.stdout.write(report + ("\n" if report else "") + "".join(f"{x}\n" for x in lines))
     if failed or problems:
         raise typer.Exit(1)
 
@@ -123,42 +127,46 @@ def _load(
 def _report(
     locations: list[dict[str, Any]],
     problems: list[dict[str, Any]],
-    width: int,
+    width: int | None,
     style: Styles | None = None,
 ) -> str:
-    """All locations and problems as aligned lines, rows fitting in `width`, written at once.
+    """All locations and problems as aligned lines fitting `width` (None: unlimited), written
+    at once. Headlines, messages and problems fold between words (`cli/_table.py`).
 
     Plain aligned rows, written without Rich: laying out a Rich Table per location took most of
     a cached `ws list defs` of fifty projects, and importing Rich a tenth of it (see
-    docs/benchmarks.md). Headlines and messages are left whole: the terminal folds them.
+    docs/benchmarks.md).
     """
-    style = style or _common.Styles()
+    from ws.cli import _table
+
+    style = style or _table.Styles()
     lines: list[str] = []
     for location in locations:
         if location["status"] == "loaded":
             lines += _location_lines(location, width, style)
         else:
-            lines += _error_lines(location, style)
+            lines += _error_lines(location, width, style)
     for problem in problems:
-        lines.append(style("problem: ", "bold yellow") + problem["message"])
+        lines += _table.fold(style("problem: ", "bold yellow") + problem["message"], width)
     while lines and not lines[-1]:
         lines.pop()
     return "".join(line + "\n" for line in lines)
 
 
-def _location_lines(location: dict[str, Any], width: int, style: Styles) -> list[str]:
+def _location_lines(location: dict[str, Any], width: int | None, style: Styles) -> list[str]:
+    """A location's headline, then a row per definition: kind, name (whole), details (folding
+    in their column, or under the row when the names leave them too little room)."""
+    from ws.cli._table import Column, fold, table
+
     target = f"{location['module']}:{location['attribute']}"
     timing = f"Python {location['python']}, {location['load_ms']} ms"
-    lines = [f"{style(location['name'], 'bold')}  {target}  {style(timing, 'dim')}"]
-    rows = _rows(location)
-    name_width = max((len(name) for _, name, _ in rows), default=0)
-    indent = 2 + 8 + 2 + name_width + 2  # where details start
-    for kind, name, details in rows:
-        first, *more = _common.wrap(details, width - indent)
-        kind_cell = style(f"  {kind:<8}", "dim")
-        lines.append(f"{kind_cell}  {style(name.ljust(name_width), 'bold')}  {first}".rstrip())
-        lines += [" " * indent + line for line in more]
-    return [*lines, ""]
+    lines = fold(f"{style(location['name'], 'bold')}  {target}  {style(timing, 'dim')}", width)
+    columns = [Column(), Column(), Column(breaks=" /", moves=True, min_width=16)]
+    rows = [
+        [style(f"  {kind:<8}", "dim"), style(name, "bold"), details]
+        for kind, name, details in _rows(location)
+    ]
+    return [*lines, *table(columns, rows, width, style), ""]
 
 
 def _rows(location: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -176,15 +184,16 @@ def _rows(location: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _error_lines(location: dict[str, Any], style: Styles) -> list[str]:
+def _error_lines(location: dict[str, Any], width: int | None, style: Styles) -> list[str]:
+    from ws.cli._table import fold
+
     error = location["error"]
     headline, _, details = error["message"].partition("\n")
     name, kind = style(location["name"], "bold"), style(f"{error['kind']}:", "bold red")
-    # a crash's or a timeout's stderr tail, set off under its location
-    return [
-        f"{name}  {kind} {headline}",
-        *(style(f"    {line}", "dim") for line in details.splitlines()),
-    ]
+    lines = fold(f"{name}  {kind} {headline}", width)
+    for line in details.splitlines():  # a crash's or a timeout's stderr tail, set off under it
+        lines += fold(style(f"    {line}", "dim"), width)
+    return lines
 
 
 def _count(n: int, word: str) -> str:

@@ -105,41 +105,32 @@ def _key(executable: str) -> str:
 
 
 def _print_table(interpreters: Sequence[Interpreter], users: dict[str, list[str]] | None) -> None:
-    """Aligned columns, written without Rich: a Table's layout, then Rich's import, were most of
-    this command's own time (docs/benchmarks.md).
+    """Aligned columns (`cli/_table.py`): without Rich, whose Table layout, then its import, were
+    most of this command's own time (docs/benchmarks.md).
 
-    Paths stay whole. When the rows are wider than the terminal, the projects continue under
-    their column and an unsupported interpreter's note goes under its row. On a terminal the
-    header is bold and unsupported interpreters dim.
+    Paths stay whole while anything else can give way: an unsupported interpreter's note goes
+    under its row, then the projects fold, then move under their row. On a terminal the header
+    is bold and unsupported interpreters dim.
     """
-    width = _common.stdout_width()
-    header = ["Version", "Implementation", "Path", "Source"]
+    from ws.cli import _table
+
+    style = _table.Styles()
+    columns = [_table.Column(h) for h in ("Version", "Implementation")]
+    columns += [_table.Column("Path", breaks="/"), _table.Column("Source")]
     if users is not None:
-        header.append("Projects")
+        columns.append(_table.Column("Projects", breaks=" ", moves=True, label="projects: "))
     rows = [
         [i.version, i.implementation, i.executable, i.source]
         + ([", ".join(users.get(_key(i.executable), []))] if users is not None else [])
         for i in interpreters
     ]
     notes = ["" if i.supported else f"unsupported: {i.reason}" for i in interpreters]
-    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
-    beside = any(notes) and _width([*widths, max(map(len, notes))]) <= width
-    if beside:  # a column of its own, the last: its width does not matter
-        header, widths = [*header, "Note"], [*widths, 0]
+    if any(notes):
+        columns.append(_table.Column("Note", moves=True))
         rows = [[*row, note] for row, note in zip(rows, notes, strict=True)]
-    last = _width(widths[:-1]) + 2  # where the last column starts
-    under = " " * (_width(widths[:2]) + 2)  # the Path column
-    style = _common.Styles()
-    out = [style("  ".join(map(str.ljust, header, widths)).rstrip(), "bold")]
-    for row, note, interp in zip(rows, notes, interpreters, strict=True):
-        first, *more = _common.wrap(row[-1], width - last)
-        lines = ["  ".join([*map(str.ljust, row[:-1], widths), first]).rstrip()]
-        lines += [" " * last + line for line in more]
-        lines += [under + note] if note and not beside else []
-        out += [line if interp.supported else style(line, "dim") for line in lines]
-    sys.stdout.write("".join(line + "\n" for line in out))
-
-
-def _width(widths: Sequence[int]) -> int:
-    """Columns of these widths, two spaces apart."""
-    return sum(widths) + 2 * (len(widths) - 1)
+    rows = [
+        row if i.supported else [style(cell, "dim") for cell in row]
+        for row, i in zip(rows, interpreters, strict=True)
+    ]
+    lines = _table.table(columns, rows, _table.line_width(), style, under=2)
+    sys.stdout.write("".join(line + "\n" for line in lines))
