@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 from conftest import tree_snapshot
+
+
+@pytest.fixture(autouse=True)
+def _piped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output as piped: no COLUMNS, so nothing folds; a test of a width sets COLUMNS itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)
 
 
 @pytest.fixture
@@ -218,16 +225,48 @@ def test_a_missing_folder_is_listed_as_missing(workspace: Path, ws) -> None:  # 
 def test_the_table_fits_the_terminal_and_never_breaks_a_path(
     workspace: Path, ws, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """Too narrow for each env's reason in its cell: the reasons go under the table, whole."""
+    """Too narrow for each env's reason in its cell: the reasons go under the table, whole;
+    narrower still, the path that cannot fit its column goes under its row, whole."""
     path = "projects/a-team-folder-with-a-long-name"
     assert ws("add", "longish", "--path", path, cwd=workspace).code == 0
     for columns, inside in (("60", False), ("100", False), ("200", True)):
         monkeypatch.setenv("COLUMNS", columns)
         out = ws("list", "projects", cwd=workspace).out
         assert max(map(len, out.splitlines())) <= int(columns)
-        assert (path in out) is (columns != "60")  # folded only when nothing else makes room
+        assert path in out
         assert ("missing (not built yet)" in out) is inside
         assert ("longish: env missing: not built yet" in out) is not inside
+        assert (f"         path: {path}" in out.splitlines()) is (columns == "60")
+    monkeypatch.delenv("COLUMNS")  # piped: one row a line, each reason in its cell
+    lines = ws("list", "projects", cwd=workspace).out.splitlines()
+    assert lines[1].split() == ["project", "path", "owner", "python", "interpreter", "env"]
+    assert lines[2].startswith(f"longish  {path}  ") and lines[2].endswith("(not built yet)")
+    assert len(lines) == 3
+
+
+def test_at_80_columns_every_line_fits_and_no_name_or_version_is_split(
+    workspace: Path, ws, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    path = "teams/marketing-analytics/marketing-attribution"
+    owner, request = "team-marketing-attribution", ">=3.10,<3.13"
+    assert ws("add", "finance", "--owner", "team-fin", cwd=workspace).code == 0
+    added = ws(
+        "add", "marketing-attribution", "--path", path, "--python", request, "--owner", owner
+    )
+    assert added.code == 0, added
+    monkeypatch.setenv("COLUMNS", "80")
+    out = ws("list", "projects", cwd=workspace).out
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines), out
+    words = out.split()
+    for whole in ("marketing-attribution", owner, request, "team-fin", "finance"):
+        assert whole in words or f"owner: {whole}" in out, whole
+    # the path folds only after a slash: its pieces, in order, each whole
+    pieces = [p for p in re.split(r"(?<=/)", path) if p]
+    assert all(any(p in line for line in lines) for p in pieces)
+    header = next(i for i, line in enumerate(lines) if line.startswith("project "))
+    title = "".join(line.strip() for line in lines[:header])  # folded, if at all, at "/"
+    assert title.replace(" ", "") == f"acme-data({workspace})"
 
 
 def test_a_toml_syntax_error_names_line_and_column(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -10,8 +11,7 @@ import typer
 from ws.cli import _common
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
+    from ws.cli._table import Styles
     from ws.envs.status import ProjectStatus
     from ws.workspace.model import Workspace
 
@@ -125,69 +125,66 @@ def list_projects(json_output: JsonOption = False) -> None:
     if json_output:
         _common.print_json({"version": 1, "projects": rows})
         return
-    console = _common.stdout_console()
-    table, notes = _projects_table(workspace, rows, reasons_inside=True)
-    unbounded = console.options.update_width(10_000)  # the table's width with nothing folded
-    if console.measure(table, options=unbounded).maximum > console.width:
-        # Too wide with each env's reason in its cell: the reasons go under the table, as whole
-        # sentences, rather than folded a word a line.
-        table, notes = _projects_table(workspace, rows, reasons_inside=False)
-    console.print(table)
+    sys.stdout.write("".join(line + "\n" for line in _projects_listing(workspace, rows)))
+
+
+def _projects_listing(workspace: Workspace, rows: list[dict[str, Any]]) -> list[str]:
+    """The title line `name (root)`, the table, and the notes under it, fitted to the width.
+
+    Each env's reason sits in its cell when the table fits so; otherwise the reasons go under
+    the table as whole sentences, before anything in the table folds or moves.
+    """
+    from ws.cli import _table
+
+    width, style = _table.line_width(), _table.Styles()
+    # Names, owners and versions stay whole; paths (a folder, an external env's python) fold
+    # at "/"; an owner, then a folder, that cannot fit moves under its row.
+    columns = [
+        _table.Column("project"),
+        _table.Column("path", breaks="/", moves=True, label="path: "),
+        _table.Column("owner", moves=True, label="owner: "),
+        _table.Column("python", breaks="/"),  # a request, or an external env's path
+        _table.Column("interpreter"),
+        _table.Column("env"),
+    ]
+    cells, notes = _projects_cells(workspace, rows, style, reasons_inside=True)
+    if width is not None and _table.table_width(columns, cells) > width:
+        cells, notes = _projects_cells(workspace, rows, style, reasons_inside=False)
+    lines = _table.fold(style(f"{workspace.name} ({workspace.root})", "bold"), width)
+    lines += _table.table(columns, cells, width, style)
     for note in notes:
-        console.print(note, markup=False, highlight=False)
+        lines += _table.fold(note, width)
+    return lines
 
 
-def _projects_table(
-    workspace: Workspace, rows: list[dict[str, Any]], *, reasons_inside: bool
-) -> tuple[Table, list[str]]:
-    """The table of `ws list projects`, and the notes to print under it."""
-    from rich.table import Table
-
-    # No box: aligned columns two spaces apart, as `ws list defs` prints, leave room for paths.
-    table = Table(
-        title=f"{workspace.name} ({workspace.root})",
-        title_justify="left",
-        title_style="bold",
-        box=None,
-        pad_edge=False,
-        header_style="bold",
-    )
-    # Names and versions stay on one line; paths (a folder, an external env's python) fold only
-    # when nothing else makes room (the env reasons go under the table first); owners and reasons
-    # wrap to fit.
-    table.add_column("project", no_wrap=True)
-    table.add_column("path", overflow="fold")
-    table.add_column("owner", overflow="fold")
-    table.add_column("python", overflow="fold")  # a request, or an external env's path
-    table.add_column("interpreter", no_wrap=True)
-    table.add_column("env", overflow="fold", no_wrap=not reasons_inside, min_width=7)
+def _projects_cells(
+    workspace: Workspace, rows: list[dict[str, Any]], style: Styles, *, reasons_inside: bool
+) -> tuple[list[list[str]], list[str]]:
+    """The cells of `ws list projects`'s table, and the notes to print under it."""
+    cells: list[list[str]] = []
     notes: list[str] = []
     reasons: list[str] = []
     for project, row in zip(workspace.projects, rows, strict=True):
-        request = row["python"] or "[dim](running ws)[/]"
+        request = row["python"] or style("(running ws)", "dim")
         name = row["name"]
         if project.problem_message is not None:
-            name += f" [red]({'missing' if row['problem'] == 'missing' else 'invalid'})[/]"
+            problem = "missing" if row["problem"] == "missing" else "invalid"
+            name += " " + style(f"({problem})", "red")
             notes.append(f"{row['name']}: {project.problem_message}")
-        interpreter = row["interpreter_version"] or "[red]not found[/]"
+        interpreter = row["interpreter_version"] or style("not found", "red")
         if row["interpreter_error"]:
             notes.append(f"{row['name']}: {row['interpreter_error']}")
-        env = _ENV_STYLES.get(row["env"], "{}").format(row["env"])
+        env = style(row["env"], _ENV_STYLES.get(row["env"], ""))
         if row["env_reason"] and row["env"] != "ready":
             if reasons_inside:
-                env += f" [dim]({row['env_reason']})[/]"
+                env += " " + style(f"({row['env_reason']})", "dim")
             else:
                 reasons.append(f"{row['name']}: env {row['env']}: {row['env_reason']}")
-        table.add_row(name, row["path"], row["owner"] or "", request, interpreter, env)
-    return table, reasons + notes
+        cells.append([name, row["path"], row["owner"] or "", request, interpreter, env])
+    return cells, reasons + notes
 
 
-_ENV_STYLES = {
-    "ready": "[green]{}[/]",
-    "external": "[cyan]{}[/]",
-    "stale": "[yellow]{}[/]",
-    "failed": "[red]{}[/]",
-}
+_ENV_STYLES = {"ready": "green", "external": "cyan", "stale": "yellow", "failed": "red"}
 
 
 def _project_row(status: ProjectStatus) -> dict[str, Any]:
