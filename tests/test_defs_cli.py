@@ -18,6 +18,7 @@ from backend.samples import BACKEND, child_env, write_workspace
 from conftest import SAMPLES, WsResult, other_python
 
 from ws.loading import shim as ws_loading
+from ws.loading.model import Asset, LocationResult, Snapshot
 
 pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
@@ -364,13 +365,9 @@ def test_headers_stay_on_one_line_and_crash_details_sit_under_their_location(
     assert "    Fatal Python error: Segmentation fault" in lines
 
 
-def _one_asset_location(key: str, deps: list[str]) -> dict[str, Any]:
-    asset = {"key": key, "group": "g", "deps": deps}
-    return {
-        **{key: [] for key in ("asset_checks", "jobs", "schedules", "sensors", "resources")},
-        **{"name": "p", "status": "loaded", "module": "p.definitions", "attribute": "defs"},
-        **{"python": MINE, "load_ms": 3, "assets": [asset]},
-    }
+def _one_asset_location(key: str, deps: list[str]) -> LocationResult:
+    asset = Asset(key, "g", tuple(deps))
+    return LocationResult("p", Snapshot("p", "p.definitions", "defs", MINE, 3, (asset,)), None)
 
 
 def test_rows_fit_the_terminal_names_whole_details_continuing_under_themselves() -> None:

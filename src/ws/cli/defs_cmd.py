@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +14,8 @@ from ws.cli import _common
 
 if TYPE_CHECKING:
     from ws.cli._table import Styles
+    from ws.loading.model import LocationResult, Snapshot
+    from ws.loading.problems import Problem
 
 Names = Annotated[
     list[str] | None,
@@ -51,14 +54,16 @@ def list_defs(
     Each project is loaded by a small shim running in its own environment; nothing of it is
     imported into ws. Writes only the snapshot cache under .ws/. Exit 1 if a project failed to load.
     """
-    document = _load(names, owner, no_cache, timeout, jobs, verdict=False)
+    results, problems = _load(names, owner, no_cache, timeout, jobs, verdict=False)
     if json_output:
-        _common.print_json(document)
+        from ws.loading.problems import defs_document
+
+        _common.print_json(defs_document(results, problems))
     else:
         from ws.cli._table import line_width
 
-        sys.stdout.write(_report(document["locations"], document["problems"], line_width()))
-    if any(loc["status"] != "loaded" for loc in document["locations"]):
+        sys.stdout.write(_report(results, problems, line_width()))
+    if any(not result.ok for result in results):
         raise typer.Exit(1)
 
 
@@ -72,16 +77,17 @@ def check(
 ) -> None:
     """Load every project and check the workspace: load errors, duplicate asset keys, dangling
     dependencies, schedules and sensors on missing jobs. Exit 0 only when all is well."""
-    document = _load(names, owner, no_cache, timeout, jobs, verdict=True)
-    failed = [loc for loc in document["locations"] if loc["status"] != "loaded"]
-    problems = document["problems"]
+    results, problems = _load(names, owner, no_cache, timeout, jobs, verdict=True)
+    failed = [result for result in results if not result.ok]
     if json_output:
-        _common.print_json(document)
+        from ws.loading.problems import defs_document
+
+        _common.print_json(defs_document(results, problems))
     else:
         from ws.cli import _table
 
         width, style = _table.line_width(), _table.Styles()
-        loaded = len(document["locations"]) - len(failed)
+        loaded = len(results) - len(failed)
         verdict = f"{_count(loaded, 'location')} loaded, {len(failed)} failed, {_count(len(problems), 'problem')}"
         colour = "green" if not failed and not problems else "red"
         report = _report(failed, problems, width, style)
@@ -99,11 +105,10 @@ def _load(
     jobs: int | None,
     *,
     verdict: bool,
-) -> dict[str, Any]:
+) -> tuple[list[LocationResult], list[Problem]]:
     """Load the selected projects; `verdict` (ws check) also loads what problems need of the rest."""
     from ws.errors import ConfigError
     from ws.loading.locations import load_project_locations, workspace_problems
-    from ws.loading.problems import defs_document
 
     if timeout is not None and timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds.")
@@ -121,12 +126,12 @@ def _load(
     problems = workspace_problems(
         workspace, results, load_others=verdict, jobs=jobs, timeout=timeout
     )
-    return defs_document(results, problems)
+    return results, problems
 
 
 def _report(
-    locations: list[dict[str, Any]],
-    problems: list[dict[str, Any]],
+    locations: Sequence[LocationResult],
+    problems: Sequence[Problem],
     width: int | None,
     style: Styles | None = None,
 ) -> str:
@@ -142,25 +147,25 @@ def _report(
     style = style or _table.Styles()
     lines: list[str] = []
     for location in locations:
-        if location["status"] == "loaded":
-            lines += _location_lines(location, width, style)
+        if location.snapshot is not None and location.error is None:
+            lines += _location_lines(location.snapshot, width, style)
         else:
             lines += _error_lines(location, width, style)
     for problem in problems:
-        lines += _table.fold(style("problem: ", "bold yellow") + problem["message"], width)
+        lines += _table.fold(style("problem: ", "bold yellow") + problem.message, width)
     while lines and not lines[-1]:
         lines.pop()
     return "".join(line + "\n" for line in lines)
 
 
-def _location_lines(location: dict[str, Any], width: int | None, style: Styles) -> list[str]:
+def _location_lines(location: Snapshot, width: int | None, style: Styles) -> list[str]:
     """A location's headline, then a row per definition: kind, name (whole), details (folding
     in their column, or under the row when the names leave them too little room)."""
     from ws.cli._table import Column, fold, table
 
-    target = f"{location['module']}:{location['attribute']}"
-    timing = f"Python {location['python']}, {location['load_ms']} ms"
-    lines = fold(f"{style(location['name'], 'bold')}  {target}  {style(timing, 'dim')}", width)
+    target = f"{location.module}:{location.attribute}"
+    timing = f"Python {location.python}, {location.load_ms} ms"
+    lines = fold(f"{style(location.name, 'bold')}  {target}  {style(timing, 'dim')}", width)
     columns = [Column(), Column(), Column(breaks=" /", moves=True, min_width=16)]
     rows = [
         [style(f"  {kind:<8}", "dim"), style(name, "bold"), details]
@@ -169,27 +174,26 @@ def _location_lines(location: dict[str, Any], width: int | None, style: Styles) 
     return [*lines, *table(columns, rows, width, style), ""]
 
 
-def _rows(location: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _rows(location: Snapshot) -> list[tuple[str, str, str]]:
     rows = [
-        ("asset", a["key"], f"group {a['group']}; deps {', '.join(a['deps']) or '-'}")
-        for a in location["assets"]
+        ("asset", a.key, f"group {a.group}; deps {', '.join(a.deps) or '-'}")
+        for a in location.assets
     ]
-    rows += [("check", c["name"], f"on {c['asset']}") for c in location["asset_checks"]]
-    rows += [("job", j["name"], ", ".join(j["assets"]) or "-") for j in location["jobs"]]
-    rows += [("schedule", s["name"], f"{s['cron']} -> {s['job']}") for s in location["schedules"]]
-    rows += [
-        ("sensor", s["name"], f"-> {s['job']}" if s.get("job") else "") for s in location["sensors"]
-    ]
-    rows += [("resource", r["name"], r.get("type") or "") for r in location["resources"]]
+    rows += [("check", c.name, f"on {c.asset}") for c in location.asset_checks]
+    rows += [("job", j.name, ", ".join(j.assets) or "-") for j in location.jobs]
+    rows += [("schedule", s.name, f"{s.cron} -> {s.job}") for s in location.schedules]
+    rows += [("sensor", s.name, f"-> {s.job}" if s.job else "") for s in location.sensors]
+    rows += [("resource", r.name, r.type) for r in location.resources]
     return rows
 
 
-def _error_lines(location: dict[str, Any], width: int | None, style: Styles) -> list[str]:
+def _error_lines(location: LocationResult, width: int | None, style: Styles) -> list[str]:
     from ws.cli._table import fold
+    from ws.loading.model import LoadError
 
-    error = location["error"]
-    headline, _, details = error["message"].partition("\n")
-    name, kind = style(location["name"], "bold"), style(f"{error['kind']}:", "bold red")
+    error = location.error or LoadError("crashed", "no snapshot and no error")
+    headline, _, details = error.message.partition("\n")
+    name, kind = style(location.name, "bold"), style(f"{error.kind}:", "bold red")
     lines = fold(f"{name}  {kind} {headline}", width)
     for line in details.splitlines():  # a crash's or a timeout's stderr tail, set off under it
         lines += fold(style(f"    {line}", "dim"), width)
