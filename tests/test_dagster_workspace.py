@@ -221,6 +221,56 @@ def test_init_from_refuses_clashing_names_and_writes_nothing(tmp_path: Path, ws)
     assert tree_snapshot(root) == before
 
 
+def test_init_from_names_a_module_only_entry_after_its_top_package(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "mkt"
+    (root / "marketing").mkdir(parents=True)
+    _dg_project(root / "ops", "ops-jobs")
+    (root / "workspace.yaml").write_text(
+        "load_from:\n"
+        "  - python_module: marketing.definitions\n"
+        "  - python_module: {module_name: ops_jobs.defs, working_directory: ops}\n"
+    )
+
+    result = ws("init", str(root), "--from", str(root / "workspace.yaml"))
+
+    assert result.code == 0, result
+    assert "added project marketing at ." in result.out
+    assert "added project ops-jobs at ops" in result.out  # its pyproject.toml names it
+    names = [(p.name, p.path) for p in read_workspace(root).projects]
+    assert names == [("marketing", "."), ("ops-jobs", "ops")]
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (
+            "python_module: _private.definitions",
+            "entry 1 (python_module _private.definitions) has no location_name, and its "
+            "module's top package '_private' is not a valid project name",
+        ),
+        (
+            "python_module: {module_name: a.defs, location_name: my location}",
+            "entry 1 (python_module a.defs) has location_name 'my location', which is not a "
+            "valid project name",
+        ),
+    ],
+)
+def test_init_from_refuses_an_entry_it_cannot_name_and_writes_nothing(
+    tmp_path: Path, ws, item: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "unnamed"
+    root.mkdir()
+    (root / "workspace.yaml").write_text(f"load_from:\n  - {item}\n")
+    before = tree_snapshot(root)
+
+    result = ws("init", str(root), "--from", str(root / "workspace.yaml"))
+
+    assert result.code == 2, result
+    assert result.err.startswith(f"error: {root / 'workspace.yaml'}: {message}")
+    assert "give the entry one, e.g. `location_name: " in result.err
+    assert tree_snapshot(root) == before
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [

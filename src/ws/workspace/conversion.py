@@ -9,6 +9,7 @@ skipped, each with a sentence saying why.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,7 @@ def _convert_workspace_yaml(source: Path, root: Path) -> Conversion:
             continue
         if entry is None:
             continue
+        _name_entry(entry, f"{source}: entry {index} ({kind} {entry['module']})", root)
         first = folders.setdefault(entry["path"], label)
         if first != label:
             skipped.append(
@@ -170,10 +172,35 @@ def _yaml_entry(
     elif config.get("attribute"):
         entry["attribute"] = config["attribute"]
     if config.get("location_name"):
-        entry["name"] = check_project_name(config["location_name"])
+        entry["name"] = config["location_name"]  # checked by _name_entry
     if config.get("executable_path"):
         entry["external_python"] = _external(base, folder, config["executable_path"])
     return entry
+
+
+def _name_entry(entry: dict[str, str], where: str, root: Path) -> None:
+    """Name a workspace.yaml project: its location_name, else its pyproject.toml's [project]
+    name (as for any project), else its module's top package.
+
+    One ws cannot name is an error, not a skip: skipping it would quietly lose a project.
+    """
+    given = entry.get("name")
+    if given is None:
+        if _declared_name(root / entry["path"]) is not None:
+            return
+        given = entry["module"].split(".")[0]
+        what = f"has no location_name, and its module's top package {given!r}"
+    else:
+        what = f"has location_name {given!r}, which"
+    try:
+        entry["name"] = check_project_name(given)
+    except ConfigError:
+        fixed = re.sub(r"[^A-Za-z0-9]+", "-", given).strip("-") or "my-project"
+        raise ConfigError(
+            f"{where} {what} is not a valid project name (letters, digits, '-', '_' and '.', "
+            f"starting and ending with a letter or digit); give the entry one, e.g. "
+            f"`location_name: {fixed}`."
+        ) from None
 
 
 _NAME_KEYS = {
