@@ -213,7 +213,7 @@ def test_old_pythons_are_listed_unsupported_and_never_chosen(machine: FakeMachin
     assert not any(i.supported for i in old)
     assert all(i.reason == "ws needs Python 3.8 or newer" for i in old)
     assert find_interpreter("3", "test", found).source == "running"
-    with pytest.raises(NoInterpreterFound, match=r"2\.7\.\d+ \(pyenv, unsupported\)"):
+    with pytest.raises(NoInterpreterFound, match=r"Python 2\.7\.\d+ is installed \(pyenv\) but"):
         find_interpreter("2.7", "test", found)
     with pytest.raises(NoInterpreterFound, match=r"which ws cannot use: ws needs Python 3\.8"):
         find_interpreter(str(py36), "test")
@@ -432,3 +432,32 @@ def test_one_resolver_scans_the_machine_once_and_only_when_a_request_needs_it(
     given = Resolver([interp("3.10.2")])
     assert given.resolve(("3.10", "o")).version == "3.10.2"
     assert len(machine.runs()) == 1  # the interpreters given are the pool: nothing scanned
+
+
+def test_a_request_only_too_old_interpreters_fit_says_they_are_installed_and_too_old() -> None:
+    pool = [interp("3.12.1"), interp("3.7.16", supported=False), interp("3.9.2", "uv")]
+    with pytest.raises(NoInterpreterFound) as caught:
+        find_interpreter("3.7", "projects/old37/.python-version", pool)
+    assert str(caught.value) == (
+        "no Python interpreter ws can use matches '3.7' (projects/old37/.python-version): "
+        "Python 3.7.16 is installed (pyenv) but project envs need 3.8 or newer (ws's loader runs "
+        "in the env); ask for 3.8+ (usable here: 3.12.1, 3.9.2)."
+    )
+    pool += [interp("3.6.15", "uv", supported=False)]
+    with pytest.raises(
+        NoInterpreterFound, match=r"Python 3\.7\.16 \(pyenv\) and 3\.6\.15 \(uv\) are"
+    ):
+        find_interpreter("<3.8", "o", pool)
+
+
+def test_a_request_only_broken_interpreters_fit_gives_their_reason() -> None:
+    broken = Interpreter(
+        "/opt/x/python3", "3.12.2", "CPython", "x86_64", "pyenv", False, "its stdlib is broken"
+    )
+    with pytest.raises(NoInterpreterFound) as caught:
+        find_interpreter("3.12", "o", [broken, interp("3.11.1")])
+    assert str(caught.value) == (
+        "no Python interpreter ws can use matches '3.12' (o): Python 3.12.2 is installed (pyenv) "
+        "but ws cannot use it (3.12.2: its stdlib is broken); repair it or ask for another "
+        "version (usable here: 3.11.1)."
+    )

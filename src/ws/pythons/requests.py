@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ws.errors import ConfigError, NoInterpreterFound
 from ws.pythons import probe as _probe
 from ws.pythons.discovery import (
+    MIN_SUPPORTED,
     Interpreter,
     discover_interpreters,
     interpreter_from_probe,
@@ -124,6 +125,9 @@ def _interpreter_at(request: PythonRequest, known: Sequence[Interpreter]) -> Int
 
 
 def _no_match_message(request: PythonRequest, pool: Sequence[Interpreter]) -> str:
+    unusable = [i for i in pool if request.matches(i)]  # none is supported, or one would fit
+    if unusable:
+        return _unusable_message(request, unusable, pool)
     seen: list[str] = []
     for interp in sorted(pool, key=newness, reverse=True):
         label = f"{interp.version} ({interp.source}{'' if interp.supported else ', unsupported'})"
@@ -137,6 +141,34 @@ def _no_match_message(request: PythonRequest, pool: Sequence[Interpreter]) -> st
     return (
         f"no Python interpreter matches {request.text!r} ({request.origin}); found: "
         f"{', '.join(seen) or 'none'}. Install one, e.g. {hint}, or list its path in WS_PYTHONS."
+    )
+
+
+def _unusable_message(
+    request: PythonRequest, unusable: Sequence[Interpreter], pool: Sequence[Interpreter]
+) -> str:
+    """The request fits only interpreters ws cannot use: say which are installed, and why not."""
+    ordered = sorted(unusable, key=newness, reverse=True)
+    labels = list(dict.fromkeys(f"{i.version} ({i.source})" for i in ordered))
+    if len(labels) == 1:
+        version, source = labels[0].split(" ", 1)
+        installed = f"Python {version} is installed {source}"
+    else:
+        installed = f"Python {', '.join(labels[:-1])} and {labels[-1]} are installed"
+    newest_first = sorted(pool, key=newness, reverse=True)
+    usable = ", ".join(dict.fromkeys(i.version for i in newest_first if i.supported)) or "none"
+    wanted = f"no Python interpreter ws can use matches {request.text!r} ({request.origin})"
+    if all(i.version_tuple[:2] < MIN_SUPPORTED for i in ordered):
+        minimum = "{}.{}".format(*MIN_SUPPORTED)
+        return (
+            f"{wanted}: {installed} but project envs need {minimum} or newer (ws's loader runs "
+            f"in the env); ask for {minimum}+ (usable here: {usable})."
+        )
+    reasons = "; ".join(dict.fromkeys(f"{i.version}: {i.reason}" for i in ordered))
+    them = "it" if len(labels) == 1 else "them"
+    return (
+        f"{wanted}: {installed} but ws cannot use {them} ({reasons}); repair {them} or ask "
+        f"for another version (usable here: {usable})."
     )
 
 
