@@ -188,6 +188,79 @@ def test_a_non_empty_folder_without_pyproject_is_refused(workspace: Path, ws) ->
     assert tree_snapshot(workspace) == before
 
 
+def _paths(root: Path) -> list[str]:
+    """Every file and folder under root: compare two to prove nothing was made or left."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def test_add_writes_into_an_existing_empty_folder_and_never_replaces_it(
+    workspace: Path, ws
+) -> None:  # type: ignore[no-untyped-def]
+    """The user's shell may stand in the folder: it must stay the same folder (same inode)."""
+    folder = workspace / "rep2"
+    folder.mkdir()
+    inode = os.stat(folder).st_ino
+    result = ws("add", "rep2", "--path", ".", cwd=folder)
+    assert result.code == 0, result
+    assert "Scaffolded project rep2 at rep2" in result.out
+    assert os.stat(folder).st_ino == inode
+    assert (folder / "pyproject.toml").is_file() and (folder / "src" / "rep2").is_dir()
+    assert 'path = "rep2"' in (workspace / "ws.toml").read_text()
+    assert not [p for p in workspace.iterdir() if p.name.startswith(".rep2")]  # no staging
+
+
+def _fail_the_third_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scaffold's third file is created, then writing it fails: a failure half way."""
+    import builtins
+    import io
+
+    from ws.workspace import scaffold
+
+    opened: list[str] = []
+
+    class FullDisk(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    def failing_open(file: Path, mode: str = "r", **kw: str) -> io.TextIOBase:
+        opened.append(str(file))
+        if len(opened) < 3:
+            return builtins.open(file, mode, **kw)
+        with builtins.open(file, mode, **kw):  # created, as a real full disk leaves it
+            return FullDisk()
+
+    monkeypatch.setattr(scaffold, "open", failing_open, raising=False)
+
+
+def _fail_the_ws_toml_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file of the project is written; then ws.toml cannot be replaced."""
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("ws.files.os.replace", broken_replace)
+
+
+@pytest.mark.parametrize("fail", [_fail_the_third_file, _fail_the_ws_toml_write])
+@pytest.mark.parametrize("existing", [True, False], ids=["empty-folder", "no-folder"])
+def test_a_failed_add_takes_back_only_what_it_wrote(
+    workspace: Path, ws, monkeypatch: pytest.MonkeyPatch, fail, existing: bool
+) -> None:  # type: ignore[no-untyped-def]
+    folder = workspace / "teams" / "billing"
+    if existing:
+        folder.mkdir(parents=True)
+        inode = os.stat(folder).st_ino
+    before = tree_snapshot(workspace), _paths(workspace)
+    fail(monkeypatch)
+    result = ws("add", "billing", "--path", str(folder), cwd=workspace)
+    assert result.code == 1 and "No space left on device" in result.err, result
+    assert (tree_snapshot(workspace), _paths(workspace)) == before
+    if existing:
+        assert os.stat(folder).st_ino == inode
+    monkeypatch.undo()
+    assert ws("add", "billing", "--path", str(folder), cwd=workspace).code == 0
+
+
 def test_remove_keeps_the_folder_and_deletes_only_a_marked_env(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
     assert ws("add", "alpha", cwd=workspace).code == 0
     assert ws("add", "beta", cwd=workspace).code == 0

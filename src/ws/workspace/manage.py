@@ -7,7 +7,6 @@ so bad input changes nothing and a failure half way leaves the old state.
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -152,11 +151,11 @@ def add_project(
         "owner_line": f'owner = "{owner}"' if owner else scaffold.OMIT,
     }
     extra = {".python-version": version_file + "\n"} if version_file else {}
-    scaffold.render_project_atomically(folder, values, extra)
+    written = scaffold.render_project(folder, values, extra)
     try:
         add_project_entry(config, entry)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        written.remove()  # only what ws wrote: a folder that was there stays, as it was
         raise
     return AddResult(normalized, rel, scaffolded=True)
 
