@@ -193,6 +193,40 @@ def _paths(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("1numeric", "`ws add numeric-1` or `ws add project-1numeric`"),
+        ("2fa-service", "`ws add service-2fa` or `ws add project-2fa-service`"),
+        ("123", "`ws add project-123`"),
+        ("class", "`ws add class-project`"),
+    ],
+)
+def test_a_name_python_cannot_import_is_refused_with_one_that_can(
+    workspace: Path, ws, name: str, fix: str
+) -> None:  # type: ignore[no-untyped-def]
+    before = tree_snapshot(workspace), _paths(workspace)
+    result = ws("add", name, cwd=workspace)
+    assert result.code == 2, result
+    assert result.err.startswith(f"error: project {name!r} would be the Python package ")
+    assert "could never be imported or built" in result.err and f"e.g. {fix}." in result.err
+    assert (tree_snapshot(workspace), _paths(workspace)) == before
+    suggested = re.findall(r"`ws add ([^`]+)`", result.err)
+    assert all(ws("add", *other.split(), cwd=workspace).code == 0 for other in suggested)
+
+
+def test_a_folder_with_such_a_name_may_still_be_registered(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    """Only the scaffold's package needs the name; a project of its own says its module."""
+    _write_project(workspace / "projects" / "1numeric", "1numeric", '[tool.ws]\nmodule = "n.d"\n')
+    assert ws("add", "1numeric", cwd=workspace).code == 0
+
+
+def test_a_suggested_path_is_the_one_given(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "teams").mkdir()
+    result = ws("add", "2fa", "--path", "2fa", cwd=workspace / "teams")
+    assert result.code == 2 and "`ws add fa-2 --path 2fa`" in result.err, result
+
+
 def test_add_writes_into_an_existing_empty_folder_and_never_replaces_it(
     workspace: Path, ws
 ) -> None:  # type: ignore[no-untyped-def]
@@ -259,6 +293,28 @@ def test_a_failed_add_takes_back_only_what_it_wrote(
         assert os.stat(folder).st_ino == inode
     monkeypatch.undo()
     assert ws("add", "billing", "--path", str(folder), cwd=workspace).code == 0
+
+
+def test_a_folder_named_otherwise_suggests_the_command_that_works(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    _write_project(workspace / "teams" / "fin", "Invoicing")
+    before = tree_snapshot(workspace)
+    result = ws("add", "finance", "--path", "fin", cwd=workspace / "teams")
+    assert result.code == 2 and tree_snapshot(workspace) == before
+    assert "names the project 'Invoicing', but you asked for 'finance'" in result.err
+    assert "`ws add Invoicing --path fin`, or set [project] name to 'finance'." in result.err
+    assert ws("add", "Invoicing", "--path", "fin", cwd=workspace / "teams").code == 0
+
+
+def test_a_folder_named_as_a_listed_project_names_that_entry(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "billing", cwd=workspace).code == 0
+    _write_project(workspace / "teams" / "fin", "billing")
+    before = tree_snapshot(workspace)
+    result = ws("add", "finance", "--path", "teams/fin", cwd=workspace)
+    assert result.code == 2 and tree_snapshot(workspace) == before
+    assert (
+        "already has project 'billing' (at 'projects/billing'); set this one's [project] name "
+        "to 'finance', then run `ws add finance --path teams/fin`." in result.err
+    )
 
 
 def test_remove_keeps_the_folder_and_deletes_only_a_marked_env(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]

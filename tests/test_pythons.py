@@ -461,3 +461,41 @@ def test_a_request_only_broken_interpreters_fit_gives_their_reason() -> None:
         "but ws cannot use it (3.12.2: its stdlib is broken); repair it or ask for another "
         "version (usable here: 3.11.1)."
     )
+
+
+def test_add_warns_when_no_interpreter_here_fits_its_python(
+    machine: FakeMachine, tmp_path: Path, ws
+) -> None:  # type: ignore[no-untyped-def]
+    """Added all the same (the interpreter may come later), with one line saying what is here."""
+    machine.wrapper(machine.pyenv_root / "versions" / MINE / "bin" / "python3")
+    root = tmp_path / "acme"
+    assert ws("init", str(root)).code == 0
+    result = ws("add", "later", "--python", "9.9", cwd=root)
+    assert result.code == 0 and "Scaffolded project later" in result.out, result
+    assert result.err == (
+        f"warning: no installed interpreter matches '9.9' (found: {MINE}); `ws sync` will fail "
+        "for later until one is installed.\n"
+    )
+    assert 'path = "projects/later"' in (root / "ws.toml").read_text()
+    runs = len(machine.runs())
+    fine = ws("add", "now", "--python", MINE.rsplit(".", 1)[0], cwd=root)
+    assert fine.code == 0 and fine.err == "", fine
+    assert len(machine.runs()) == runs  # the probe cache answered: `ws add` stays fast
+
+
+def test_add_and_sync_say_an_old_python_is_installed_but_too_old(
+    machine: FakeMachine, tmp_path: Path, ws
+) -> None:  # type: ignore[no-untyped-def]
+    py37 = real_pyenv("3.7")
+    version = py37.parent.parent.name
+    machine.link(machine.pyenv_root / "versions" / version / "bin" / "python3", py37)
+    root = tmp_path / "acme"
+    assert ws("init", str(root)).code == 0
+    too_old = (
+        f"Python {version} is installed (pyenv) but project envs need 3.8 or newer (ws's "
+        "loader runs in the env); ask for 3.8+"
+    )
+    added = ws("add", "old37", "--python", "3.7", cwd=root)
+    assert added.code == 0 and added.err.startswith("warning: ") and too_old in added.err
+    synced = ws("sync", "old37", cwd=root)
+    assert synced.code == 1 and too_old in synced.err and "pyenv install" not in synced.err

@@ -83,7 +83,9 @@ def add(
     """Add a project to ws.toml: register an existing folder as it is, or scaffold a new one.
 
     A folder with a pyproject.toml is registered untouched; an absent or empty one gets a small
-    working project from the template. Only the new entry is added to ws.toml.
+    working project from the template, written into it (a folder is never replaced). Only the
+    new entry is added to ws.toml. A --python that no interpreter here satisfies is recorded,
+    with a warning.
     """
     from ws.workspace.manage import add_project
 
@@ -91,6 +93,8 @@ def add(
     result = add_project(workspace, name, path=path, python=python, owner=owner)
     verb = "Scaffolded" if result.scaffolded else "Registered"
     _common.stdout_console().print(f"{verb} project [bold]{result.name}[/] at {result.path}")
+    if result.warning:
+        _common.warn(result.warning)
 
 
 def remove(

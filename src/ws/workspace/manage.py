@@ -6,12 +6,15 @@ so bad input changes nothing and a failure half way leaves the old state.
 
 from __future__ import annotations
 
+import keyword
+import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ws.errors import ConfigError
+from ws.errors import ConfigError, NoInterpreterFound
 from ws.workspace import scaffold
 from ws.workspace.entries import add_project_entry, remove_project_entry
 from ws.workspace.model import CONFIG_NAME, Project, Workspace, check_project_name, normalize_name
@@ -39,6 +42,7 @@ class AddResult:
     name: str
     path: str
     scaffolded: bool
+    warning: str | None = None  # e.g. no interpreter here satisfies its --python
 
 
 def init_workspace(
@@ -113,7 +117,11 @@ def _convert(source: Path, folder: Path, python: str | None) -> Conversion:
 def add_project(
     workspace: Workspace, name: str, *, path: Path | None, python: str | None, owner: str | None
 ) -> AddResult:
-    """Register an existing project folder, or scaffold a new one, and list it in ws.toml."""
+    """Register an existing project folder, or scaffold a new one, and list it in ws.toml.
+
+    Never replaces, moves or empties a folder: an empty one is written into. A `python` that no
+    usable interpreter here satisfies is still recorded; the result's `warning` says so.
+    """
     check_editable(workspace)
     normalized = check_project_name(name)
     config = workspace.config_path
@@ -121,30 +129,44 @@ def add_project(
         raise ConfigError(
             f"{config} already has a project named {normalized!r}; pick another name."
         )
-    folder = path if path is not None else workspace.root / "projects" / name
-    rel = relative_to_root(workspace.root, folder)
+    given = path if path is not None else workspace.root / "projects" / name
+    rel = relative_to_root(workspace.root, given)
     folder = entry_path(workspace.root, rel, config)
     if any(p.root.resolve() == folder for p in workspace.projects):
         raise ConfigError(f"{config} already lists the folder {rel!r}; nothing to add.")
-    entry = {"path": rel}
     pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
-        _check_existing(pyproject, name, normalized)
-        if python:
-            entry["python"] = python
+        _check_existing(workspace, pyproject, name, normalized, given)
+        entry = {"path": rel, **({"python": python} if python else {})}
+        warning = _python_warning(python, normalized)
         add_project_entry(config, entry)
-        return AddResult(normalized, rel, scaffolded=False)
+        return AddResult(normalized, rel, scaffolded=False, warning=warning)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ConfigError(
             f"{folder} exists but has no pyproject.toml; point --path at an empty or new folder, "
             "or add a pyproject.toml to register it as it is."
         )
+    import_name = _import_name(name, normalized, path)
+    warning = _python_warning(python, normalized)
+    _scaffold(config, folder, {"path": rel}, normalized, import_name, python, owner)
+    return AddResult(normalized, rel, scaffolded=True, warning=warning)
+
+
+def _scaffold(
+    config: Path,
+    folder: Path,
+    entry: dict[str, str],
+    name: str,
+    import_name: str,
+    python: str | None,
+    owner: str | None,
+) -> None:
+    """Render the project template into `folder`, then list it in ws.toml; either both or neither."""
     requires, version_file, entry_python = _python_settings(python)
     if entry_python:
         entry["python"] = entry_python
-    import_name = normalized.replace("-", "_").replace(".", "_")
     values = {
-        "name": normalized,
+        "name": name,
         "import_name": import_name,
         "uv_build": scaffold.uv_build_requirement(),
         "requires_python_line": f'requires-python = "{requires}"' if requires else scaffold.OMIT,
@@ -157,7 +179,6 @@ def add_project(
     except BaseException:
         written.remove()  # only what ws wrote: a folder that was there stays, as it was
         raise
-    return AddResult(normalized, rel, scaffolded=True)
 
 
 def remove_project(workspace: Workspace, project: Project) -> None:
@@ -175,18 +196,104 @@ def check_editable(workspace: Workspace) -> None:
         )
 
 
-def _check_existing(pyproject: Path, name: str, normalized: str) -> None:
+def _check_existing(
+    workspace: Workspace, pyproject: Path, name: str, normalized: str, folder: Path
+) -> None:
+    """Refuse a folder whose pyproject.toml names another project, saying the command that works."""
     meta = read_toml(pyproject)
     declared = meta.get("project", {}).get("name")
     if not isinstance(declared, str):
         raise ConfigError(
             f'{pyproject} has no [project] name; add `name = "{name}"` under [project].'
         )
-    if normalize_name(declared) != normalized:
+    if normalize_name(declared) == normalized:
+        return
+    mismatch = f"{pyproject} names the project {declared!r}, but you asked for {name!r}"
+    retry = f"`ws add {shlex.quote(name)} --path {_cli_path(folder)}`"
+    taken = next((p for p in workspace.projects if p.name == normalize_name(declared)), None)
+    if taken is not None:
         raise ConfigError(
-            f"{pyproject} names the project {declared!r}, but you asked for {name!r}; "
-            f"run `ws add {declared}` or change [project] name."
+            f"{mismatch}, and {workspace.config_path} already has project {taken.name!r} (at "
+            f"{taken.path!r}); set this one's [project] name to {name!r}, then run {retry}."
         )
+    try:
+        check_project_name(declared)
+    except ConfigError:
+        raise ConfigError(
+            f"{mismatch}, which is not a valid project name; set its [project] name to "
+            f"{name!r}, then run {retry}."
+        ) from None
+    raise ConfigError(
+        f"{mismatch}; register it under its own name with "
+        f"`ws add {shlex.quote(declared)} --path {_cli_path(folder)}`, or set [project] name "
+        f"to {name!r}."
+    )
+
+
+def _cli_path(folder: Path) -> str:
+    """`folder` as a --path from the current folder: relative when inside it, else absolute."""
+    absolute = Path(os.path.abspath(folder))
+    try:
+        text = str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        text = str(absolute)
+    return shlex.quote(text)
+
+
+def _import_name(name: str, normalized: str, path: Path | None) -> str:
+    """The package a scaffolded project gets; a name Python could not import is refused.
+
+    uv_build refuses such a package ("Invalid module name"), so the project could never sync.
+    """
+    import_name = normalized.replace("-", "_").replace(".", "_")
+    if import_name.isidentifier() and not keyword.iskeyword(import_name):
+        return import_name
+    why = "starts with a digit" if import_name[:1].isdigit() else "is a Python keyword"
+    where = f" --path {_cli_path(path)}" if path is not None else ""
+    commands = " or ".join(f"`ws add {other}{where}`" for other in _importable_names(normalized))
+    raise ConfigError(
+        f"project {name!r} would be the Python package {import_name!r}, which {why}, so it "
+        f"could never be imported or built; pick a name that can, e.g. {commands}."
+    )
+
+
+def _importable_names(normalized: str) -> list[str]:
+    """Names close to `normalized` whose package Python can import: the leading number moved to
+    the end where that leaves a word first (`2fa-service` -> `service-2fa`), else a prefix."""
+    if keyword.iskeyword(normalized):
+        return [f"{normalized}-project"]
+    parts = normalized.split("-")
+    if len(parts) == 1:
+        parts = re.findall(r"^\d+|.+", normalized)  # `1numeric` -> `1`, `numeric`
+    lead = next((i for i, part in enumerate(parts) if not part[0].isdigit()), None)
+    suggestions = ["-".join(parts[lead:] + parts[:lead])] if lead is not None else []
+    return [*suggestions, f"project-{normalized}"]
+
+
+def _python_warning(python: str | None, name: str) -> str | None:
+    """Why `ws sync` would fail for a project asking for `python` on this machine, else None.
+
+    Checked at `ws add` so the user hears it now; the probe cache keeps the scan to milliseconds.
+    """
+    if not python:
+        return None
+    from ws.pythons.discovery import discover_interpreters, newness
+    from ws.pythons.requests import find_interpreter, parse_request
+
+    request = parse_request(python, "--python")  # refuses what no interpreter could ever match
+    pool = discover_interpreters() if request.path is None else []
+    try:
+        find_interpreter(python, "--python", pool)
+    except NoInterpreterFound as exc:
+        if request.path is not None or any(request.matches(i) for i in pool):
+            return f"{str(exc).rstrip('.')}; until then `ws sync` fails for {name}."
+        usable = sorted((i for i in pool if i.supported), key=newness, reverse=True)
+        found = ", ".join(dict.fromkeys(i.version for i in usable)) or "none"
+        return (
+            f"no installed interpreter matches {python!r} (found: {found}); "
+            f"`ws sync` will fail for {name} until one is installed."
+        )
+    return None
 
 
 def _python_settings(python: str | None) -> tuple[str | None, str | None, str | None]:
