@@ -121,7 +121,7 @@ def single_loads(root: Path, name: str | None) -> dict[str, dict[str, list[float
             figures["cpu"].append(
                 after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
             )
-            figures["load_ms"].append(result.snapshot["load_ms"])
+            figures["load_ms"].append(result.snapshot.load_ms)
         out[project.name] = figures
     return out
 

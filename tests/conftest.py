@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from ws.loading.model import LoadTarget
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
 SAMPLES = TESTS / "samples"
+MINE = f"{sys.version_info[0]}.{sys.version_info[1]}"  # the interpreter running the tests
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -31,6 +37,74 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def _no_outer_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
     """A WS_WORKSPACE in the developer's shell must not steer the tests."""
     monkeypatch.delenv("WS_WORKSPACE", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_outer_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output as piped, whatever the developer's shell says: a test of printed output that
+    assumes a width sets `COLUMNS` itself (and FORCE_COLOR, if it wants colour)."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+# --- environments several test modules share: each is built once per run --------------------
+
+
+@pytest.fixture(scope="session")
+def uv_offline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The variables that point uv at local wheels only and at a cache of this run's own."""
+    from backend.samples import write_wheels
+
+    links = write_wheels(
+        tmp_path_factory.mktemp("links"), {"tinydep": ["1.0", "2.0"], "groupdep": ["1.0"]}
+    )
+    return {
+        "UV_FIND_LINKS": str(links),
+        "UV_OFFLINE": "1",
+        "UV_CACHE_DIR": str(tmp_path_factory.mktemp("uv-cache")),
+        "PYTHONDONTWRITEBYTECODE": "1",  # importing tiny_backend must not leave __pycache__ behind
+    }
+
+
+@pytest.fixture
+def offline_env(uv_offline: dict[str, str]) -> Iterator[dict[str, str]]:
+    """uv kept offline for one test (and for the `ws` children it starts)."""
+    from backend.samples import offline
+
+    with offline(uv_offline):
+        yield uv_offline
+
+
+@pytest.fixture(scope="session")
+def ws_defs_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding only a copy of ws_defs: envs see the SDK but not ws itself."""
+    folder = tmp_path_factory.mktemp("ws-defs-only")
+    shutil.copytree(REPO / "src" / "ws_defs", folder / "ws_defs")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def env_python(
+    tmp_path_factory: pytest.TempPathFactory, ws_defs_only: Path
+) -> Callable[[str], Path]:
+    """Build (once per session) a real venv on Python `minor` with ws_defs importable."""
+    import virtualenv
+
+    pythons = pyenv_pythons()
+    built: dict[str, Path] = {}
+
+    def build(minor: str) -> Path:
+        if minor not in pythons:
+            pytest.skip(f"no CPython {minor} under ~/.pyenv/versions")
+        if minor not in built:
+            dest = tmp_path_factory.mktemp(f"env-{minor}")
+            virtualenv.cli_run([str(dest), "--no-seed", "-p", str(pythons[minor]), "--quiet"])
+            site_packages = next(dest.glob("lib/python*/site-packages"))
+            (site_packages / "ws_defs_only.pth").write_text(f"{ws_defs_only}\n")
+            built[minor] = dest / "bin" / "python"
+        return built[minor]
+
+    return build
 
 
 def pyenv_pythons() -> dict[str, Path]:
@@ -91,3 +165,20 @@ def tree_snapshot(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
     }
+
+
+def target(sample: str, python: Path, where: Path) -> LoadTarget:
+    """A copy of `sample` under `where` (so bytecode never lands in the repository), ready to load."""
+    from ws.loading.model import LoadTarget
+
+    root = where / sample
+    if not root.exists():
+        shutil.copytree(SAMPLES / sample, root)
+    return LoadTarget(
+        name=sample.replace("_", "-"),
+        python=python,
+        root=root,
+        module=f"{sample}.definitions",
+        sys_path=("src",),
+        env=python.parent.parent,
+    )

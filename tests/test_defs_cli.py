@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -14,20 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend.samples import BACKEND, child_env, write_workspace
-from conftest import SAMPLES, WsResult, other_python
+from backend.samples import (
+    FINANCE,
+    copy_sample,
+    sync,
+    write_defs_project,
+    write_workspace,
+    ws_child,
+)
+from conftest import MINE, WsResult, other_python
 
 from ws.loading import shim as ws_loading
 from ws.loading.model import Asset, LocationResult, Snapshot
 
-pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
 
-MINE = f"{sys.version_info[0]}.{sys.version_info[1]}"
 TRACEBACK = "Traceback (most recent call last)"
-_BUILD_SYSTEM = (
-    '[build-system]\nrequires = []\nbuild-backend = "tiny_backend"\nbackend-path = ["_backend"]\n\n'
-)
+
 
 # Sample folder -> (error kind, words the message must hold: the file and line where it can).
 FAILING = {
@@ -47,28 +48,6 @@ SNAPSHOT_KEYS = {
     *("asset_checks", "jobs", "schedules", "sensors", "resources", "status"),
 }
 
-FINANCE = '''\
-"""Finance's rates and budget, which defs-ok depends on from another interpreter."""
-from ws_defs import Definitions, asset, job, schedule
-
-
-@asset(key_prefix="finance", group="rates")
-def fx_rates():
-    return {"EUR": 1.1}
-
-
-@asset(key_prefix=["finance"])
-def budget():
-    return 100
-
-
-rates = job("rates", assets=[fx_rates])
-defs = Definitions(
-    assets=[fx_rates, budget],
-    jobs=[rates],
-    schedules=[schedule("hourly", cron="0 * * * *", job=rates)],
-)
-'''
 STRAYS = '''\
 """Loads fine, but clashes with defs-noisy on `loud` and needs a key nobody defines."""
 from ws_defs import Definitions, asset
@@ -98,61 +77,6 @@ def _piped(monkeypatch: pytest.MonkeyPatch) -> None:
 def _no_stale_log_handlers(monkeypatch: pytest.MonkeyPatch) -> None:
     """An earlier in-process `ws -v` leaves its handler on a closed capture stream (main.py)."""
     monkeypatch.setattr(logging.getLogger("ws"), "handlers", [])
-
-
-def buildable(folder: Path) -> Path:
-    """Make a project folder installable offline: tiny_backend as its build backend."""
-    pyproject = folder / "pyproject.toml"
-    pyproject.write_text(_BUILD_SYSTEM + pyproject.read_text())
-    (folder / "_backend").mkdir()
-    shutil.copy(BACKEND, folder / "_backend" / BACKEND.name)
-    return folder
-
-
-def copy_sample(sample: str, dest: Path, *, owner: str | None = None) -> Path:
-    """A sample project under `dest`, ready for `ws sync`."""
-    shutil.copytree(SAMPLES / sample, dest)
-    if owner:
-        pyproject = dest / "pyproject.toml"
-        pyproject.write_text(pyproject.read_text() + f'owner = "{owner}"\n')
-    return buildable(dest)
-
-
-def write_defs_project(dest: Path, name: str, code: str, *, owner: str | None = None) -> Path:
-    """A ws-defs project `name` whose definitions module is `code`."""
-    package = dest / "src" / name.replace("-", "_")
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "definitions.py").write_text(code)
-    lines = ["[project]", f'name = "{name}"', 'version = "0.1"', 'dependencies = ["ws-defs"]']
-    if owner:
-        lines += ["", "[tool.ws]", f'owner = "{owner}"']
-    (dest / "pyproject.toml").write_text("\n".join(lines) + "\n")
-    return buildable(dest)
-
-
-def ws_child(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`ws` in a process of its own, as users run it."""
-    return subprocess.run(
-        [sys.executable, "-m", "ws", *args],
-        cwd=cwd,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def sync(root: Path, names: list[str], variables: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "ws", "sync", "--offline", "--json", *names],
-        cwd=root,
-        env={**child_env(), **variables},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @dataclass(frozen=True)

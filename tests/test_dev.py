@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from backend.samples import child_env, offline, write_project, write_workspace
-from test_loading import env_python, ws_defs_only  # noqa: F401  (fixtures: venvs via a .pth)
+from conftest import target
 
 from ws.dev.events import DevEvent, ServerState
 from ws.dev.session import DevSession
@@ -30,7 +30,6 @@ from ws.loading.model import LoadError, Snapshot
 from ws.workspace.model import Project
 from ws.workspace.ws_toml import read_workspace
 
-pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
 
 NOISY = "wsdevnoisy imported"  # what the `wsdevnoisy` dependency prints each time it is imported
@@ -463,12 +462,10 @@ def test_the_table_fits_the_terminal() -> None:
 
 @pytest.mark.parametrize("minor", ["3.8", "3.13"])
 def test_the_fork_server_outlives_children_that_crash_or_hang(
-    env_python: Callable[[str], Path],  # noqa: F811  (the imported fixture, requested by name)
+    env_python: Callable[[str], Path],
     tmp_path: Path,
     minor: str,
 ) -> None:
-    from test_loading import target
-
     from ws.dev.processes import ServerShim
 
     python = env_python(minor)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import virtualenv
-from conftest import REPO, SAMPLES, pyenv_pythons
+from conftest import pyenv_pythons, target
 
 from ws.loading.model import LoadError, LoadTarget, LocationResult
 from ws.loading.problems import defs_document
@@ -22,50 +20,6 @@ PYTHONS = pyenv_pythons()
 MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 # Misbehaving samples run on the newest interpreter; the good one runs on every one.
 NEWEST = max((v for v in PYTHONS if v in MINORS), key=lambda v: int(v.split(".")[1]), default="")
-
-
-@pytest.fixture(scope="session")
-def ws_defs_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding only a copy of ws_defs: envs see the SDK but not ws itself."""
-    folder = tmp_path_factory.mktemp("ws-defs-only")
-    shutil.copytree(REPO / "src" / "ws_defs", folder / "ws_defs")
-    return folder
-
-
-@pytest.fixture(scope="session")
-def env_python(
-    tmp_path_factory: pytest.TempPathFactory, ws_defs_only: Path
-) -> Callable[[str], Path]:
-    """Build (once per session) a real venv on Python `minor` with ws_defs importable."""
-    built: dict[str, Path] = {}
-
-    def build(minor: str) -> Path:
-        if minor not in PYTHONS:
-            pytest.skip(f"no CPython {minor} under ~/.pyenv/versions")
-        if minor not in built:
-            dest = tmp_path_factory.mktemp(f"env-{minor}")
-            virtualenv.cli_run([str(dest), "--no-seed", "-p", str(PYTHONS[minor]), "--quiet"])
-            site_packages = next(dest.glob("lib/python*/site-packages"))
-            (site_packages / "ws_defs_only.pth").write_text(f"{ws_defs_only}\n")
-            built[minor] = dest / "bin" / "python"
-        return built[minor]
-
-    return build
-
-
-def target(sample: str, python: Path, where: Path) -> LoadTarget:
-    """A copy of `sample` under `where` (so bytecode never lands in the repository), ready to load."""
-    root = where / sample
-    if not root.exists():
-        shutil.copytree(SAMPLES / sample, root)
-    return LoadTarget(
-        name=sample.replace("_", "-"),
-        python=python,
-        root=root,
-        module=f"{sample}.definitions",
-        sys_path=("src",),
-        env=python.parent.parent,
-    )
 
 
 @pytest.mark.parametrize("minor", MINORS)

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backend.samples import write_workspace
-from conftest import WsResult
-from test_defs_cli import FINANCE, MINE, copy_sample, sync, write_defs_project
+from backend.samples import FINANCE, copy_sample, sync, write_defs_project, write_workspace
+from conftest import MINE, WsResult
 
 from ws.envs.environment import ENV_MARKER
 from ws.loading import shim as ws_loading
@@ -23,8 +22,6 @@ from ws.loading.cache import CACHE_VERSION, SnapshotCache, source_key
 from ws.loading.model import LoadError, LocationResult, Snapshot
 from ws.workspace.model import Project, Workspace
 from ws.workspace.ws_toml import read_workspace
-
-pytest_plugins = ["backend.fixtures"]
 
 SNAPSHOT = {
     "version": 1,

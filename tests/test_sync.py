@@ -18,7 +18,6 @@ from ws.pythons.requests import resolve_python
 from ws.workspace.model import Workspace
 from ws.workspace.ws_toml import read_workspace
 
-pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
 
 

@@ -16,7 +16,6 @@ from conftest import WsResult, other_python
 
 from ws.envs.environment import ENV_MARKER
 
-pytest_plugins = ["backend.fixtures"]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
 
 

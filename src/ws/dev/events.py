@@ -1,8 +1,7 @@
 """What `ws dev` reports: each code server's state, and the events that carry it.
 
-Plain frozen values, apart from the servers that produce them (`ws.servers`) so that the CLI,
-which renders them as a table or as `--json` lines, imports neither threads nor processes, and so
-that the JSON form of an event, a contract, has one short module of its own.
+Plain frozen values: the CLI renders them as a table or as `--json` lines (whose form, a
+contract, is `DevEvent.to_json`) without importing threads or processes.
 """
 
 from __future__ import annotations

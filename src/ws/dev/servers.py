@@ -4,11 +4,11 @@ A supervisor (`ProjectServer`, one thread) does one thing at a time: sync the en
 load, swap the new server in once it answered (after a failed reload the old one keeps serving,
 its snapshot marked stale), and restart a server that died, with backoff. Each load's outcome goes
 into the snapshot cache as `ws list defs` would store it, so a listing while or after `ws dev`
-runs starts no interpreter. Everything is reported as `DevEvent`s (`ws.dev_events`) through a
-callback; nothing is printed. `ws.watching.DevSession` runs the supervisors of a workspace.
+runs starts no interpreter. Everything is reported as `DevEvent`s (`ws.dev.events`) through a
+callback; nothing is printed. `ws.dev.session.DevSession` runs the supervisors of a workspace.
 
 This module is the policy: what to do next, and when. Which processes exist, and how a plain or a
-forked server is loaded, swapped, reaped and killed, is `ws.server_processes`.
+forked server is loaded, swapped, reaped and killed, is `ws.dev.processes`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Cross-process locks kept in ws's cache: one per env, and any other file ws must guard.
 
-Apart from `ws.envs` because a lock is only taken once there is something to build or delete (an
-up-to-date sync takes none), and because the workspace's env record (`ws.sync`) is guarded the
-same way. Waiting for a lock is where an interrupted sync first notices, hence `Cancelled` here.
+A lock is only taken once there is something to build or delete (an up-to-date sync takes none);
+the workspace's env record (`ws.envs.prune`) is guarded the same way. Waiting for a lock is where
+an interrupted sync first notices, hence `Cancelled` here.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """A shim's stderr: drained while it runs, and read back to explain a crash or a timeout.
 
-Apart from `ws.loading`, which talks to the shim, because this is what is left once talking has
-failed: the tail of what user code wrote, the innermost project frame of a faulthandler dump (the
-shim dumps its stack on SIGUSR1 and on a fatal signal), and the message that names both.
+What is left once talking to the shim has failed: the tail of what user code wrote, the innermost
+project frame of a faulthandler dump (the shim dumps its stack on SIGUSR1 and on a fatal
+signal), and the message that names both.
 """
 
 from __future__ import annotations
