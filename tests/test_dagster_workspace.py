@@ -1,5 +1,6 @@
 """Dagster's workspace files without Dagster: a dg.toml workspace read as it is, and
-`ws init --from` turning a dg.toml or a workspace.yaml into ws.toml. No network, no envs built."""
+`ws init --from` turning a dg.toml or a workspace.yaml into ws.toml. No network, no envs built
+(tests/test_real_workspaces.py builds a dg.toml workspace's envs)."""
 
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ def test_a_dg_workspace_is_read_as_it_is(dg_workspace: Path) -> None:
     assert workspace.config_path == dg_workspace.resolve() / "dg.toml"
     ingest, marts, legacy = workspace.projects
     assert (ingest.name, ingest.module, ingest.problem) == ("ingest", "ingest.definitions", None)
-    assert ingest.external_python == ingest.root / ".venv" / "bin" / "python"
+    assert ingest.external_python is None  # ws builds its env, where dg looks:
+    assert ingest.venv == ingest.root / ".venv"
     assert ingest.sys_path == (".",)  # Dagster imports from the project folder
     assert (marts.name, marts.module) == ("analytics", "marts.defs_main")
     assert marts.external_python == dg_workspace.resolve() / "envs" / "marts" / "bin" / "python"
@@ -109,13 +111,18 @@ def test_read_commands_work_in_a_dg_workspace_and_edits_are_refused(dg_workspace
     assert listed.code == 0, listed
     rows = {row["name"]: row for row in json.loads(listed.out)["projects"]}
     assert set(rows) == {"ingest", "analytics", "legacy"}
-    assert {row["env"] for row in rows.values()} == {"external"}
+    assert {n: row["env"] for n, row in rows.items()} == {
+        "ingest": "missing",  # ws sync builds it
+        "analytics": "external",  # its .env names the interpreter
+        "legacy": "missing",
+    }
 
     defs = ws("list", "defs", "--json", cwd=dg_workspace)  # no env exists yet: each says so
     assert defs.code == 1, defs
     errors = {loc["name"]: loc["error"] for loc in json.loads(defs.out)["locations"]}
     assert errors["ingest"]["kind"] == "env_missing"
-    assert "uv sync" in errors["ingest"]["message"]
+    assert "ws sync ingest" in errors["ingest"]["message"]
+    assert "ws never builds an external one" in errors["analytics"]["message"]
 
     before = tree_snapshot(dg_workspace)
     added = ws("add", "other", cwd=dg_workspace)
@@ -305,13 +312,14 @@ def test_external_env_is_never_deleted_by_remove(tmp_path: Path, ws) -> None:  #
     assert project.is_dir()
 
 
-def test_sync_never_builds_an_external_env(dg_workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
-    result = ws("sync", "--json", cwd=dg_workspace)
+def test_sync_never_builds_an_external_env_and_a_missing_one_fails(dg_workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    result = ws("sync", "analytics", "--json", cwd=dg_workspace)
 
-    assert result.code == 0, result
-    rows = json.loads(result.out)["projects"]
-    assert {row["status"] for row in rows} == {"external"}
-    assert not (dg_workspace / "projects" / "ingest" / ".venv").exists()
+    assert result.code == 1, result  # never exit 0 with an env missing
+    [row] = json.loads(result.out)["projects"]
+    assert row["status"] == "failed"
+    assert "external interpreter" in row["error"] and "envs/marts/bin/python" in row["error"]
+    assert not (dg_workspace / "envs").exists()
     record = dg_workspace / ".ws" / "envs.json"
     assert not record.exists() or json.loads(record.read_text())["environments"] == []
 

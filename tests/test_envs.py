@@ -39,8 +39,7 @@ def fake_build(project: Project, interpreter: Interpreter) -> Environment:
     (project.venv / "bin").mkdir(parents=True)
     (project.venv / "pyvenv.cfg").write_text("home = /usr\n")
     env.python.write_text("")
-    marker = {"version": 1, "fingerprint": env.fingerprint()}
-    env.marker.write_text(json.dumps(marker))
+    env.write_marker("created", ready=True, fingerprint=env.fingerprint())
     return env
 
 
@@ -71,16 +70,19 @@ def test_what_changed_decides_between_update_and_recreate(project: Project) -> N
     pyproject = project.root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + '\n[tool.ws]\ngroups = ["dev"]\n')
     changed = read_workspace(project.root.parent).project("app")
+    # [tool.ws] is not what the project installs: only its groups count, under their own name
     assert Environment(changed, running).plan() == Plan(
-        "update", "pyproject.toml changed, uv.lock changed, [tool.ws] groups changed"
+        "update", "uv.lock changed, [tool.ws] groups changed"
     )
 
 
 def test_an_unfinished_build_is_redone(project: Project) -> None:
     env = fake_build(project, resolve_python(None))
-    env.marker.unlink()  # what an interrupted build leaves
+    env.write_marker("created", ready=False, fingerprint={})  # what an interrupted build leaves
     assert env.plan() == Plan("create", "the last build did not finish")
-    assert environment_state(project, env.interpreter).state == "missing"
+    assert environment_state(project, env.interpreter) == EnvState(
+        "failed", "the last build did not finish"
+    )
 
 
 def test_a_marker_of_another_format_or_a_lost_python_means_recreate(project: Project) -> None:
@@ -88,7 +90,7 @@ def test_a_marker_of_another_format_or_a_lost_python_means_recreate(project: Pro
     env.python.unlink()
     assert env.plan() == Plan("create", "its python is missing")
     env.python.write_text("")
-    env.marker.write_text(json.dumps({"version": 2, "fingerprint": {}}))
+    env.marker.write_text(json.dumps({"version": 99, "fingerprint": {}}))
     assert env.plan() == Plan("create", "built by another version of ws")
 
 

@@ -325,7 +325,8 @@ def test_remove_keeps_the_folder_and_deletes_only_a_marked_env(workspace: Path, 
     result = ws("remove", "beta", "--delete-env", cwd=workspace)
     assert result.code == 2 and "ws did not build it" in result.err
     assert (venv).is_dir() and 'projects/beta"' in (workspace / "ws.toml").read_text()
-    (venv / "ws-env.json").write_text("{}")
+    marker = {"version": 2, "origin": "created", "state": "ready", "fingerprint": {}}
+    (venv / "ws-env.json").write_text(json.dumps(marker))  # what a ws build leaves
     result = ws("remove", "beta", "--delete-env", cwd=workspace)
     assert result.code == 0, result
     assert not venv.exists() and (workspace / "projects" / "beta" / "pyproject.toml").exists()

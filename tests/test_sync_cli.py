@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from backend.samples import child_env, project_files, write_project, write_workspace
+from backend.samples import child_env, project_files, write_project, write_wheels, write_workspace
 from conftest import WsResult, other_python
 
-from ws.envs.environment import ENV_MARKER
+from ws.envs.environment import ENV_MARKER, read_marker
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_env")]
 
@@ -92,7 +93,7 @@ def test_run_passes_the_env_and_the_exit_code(two_pythons: Path, tmp_path: Path)
     assert done.returncode == 7, done.stderr
     venv, cwd, stdin = done.stdout.splitlines()
     assert venv == str(two_pythons / "here" / ".venv")
-    assert cwd == str(tmp_path)
+    assert cwd == str(two_pythons / "here")  # the project's folder, as `hatch run` and dg do
     assert stdin == "from stdin"
 
 
@@ -198,7 +199,8 @@ def test_an_interrupted_sync_leaves_no_marker_and_the_next_one_completes(
     _, err = sync.communicate(timeout=30)
     assert sync.returncode == code, err
     assert _gone(backend), "the build backend outlived the interrupted sync"
-    assert not (root / "app" / ".venv" / ENV_MARKER).exists()
+    marker = read_marker(root / "app" / ".venv")
+    assert marker is None or not marker.ready  # never marked ready
 
     done = ws_child("sync", "--json", cwd=root)
     assert done.returncode == 0, done.stderr
@@ -267,19 +269,23 @@ def test_several_updates_at_once_in_a_fresh_process(
     assert ws_child("sync", "--offline", cwd=tmp_path, env=env).returncode == 0
     for round_ in range(3):  # the race lost 5 times in 6 before the fix
         for name in names:  # a pyproject change each: an update (reinstall), not a creation
-            with (tmp_path / name / "pyproject.toml").open("a") as handle:
-                handle.write(f"\n# change {round_}\n")
+            pyproject = tmp_path / name / "pyproject.toml"
+            text = re.sub(
+                r'version = "[^"]*"', f'version = "0.{round_ + 2}"', pyproject.read_text()
+            )
+            pyproject.write_text(text)
         done = ws_child("sync", "--offline", "--json", cwd=tmp_path, env=env)
         assert done.returncode == 0, done.stderr
         assert [p["status"] for p in json.loads(done.stdout)["projects"]] == ["updated"] * 3
 
 
 def test_a_scaffolded_project_syncs_offline_with_uvs_own_build_backend(
-    tmp_path: Path, ws, uv_offline: dict[str, str]
+    tmp_path: Path, ws, uv_offline: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     """`ws add` writes a uv_build backend in the range of ws's uv, which uv runs in-process: a
-    new project's first sync needs nothing from the registry (uv here is offline, with an empty
-    cache of its own), and its code is importable from the env."""
+    new project's first sync needs no build backend from the registry (uv here is offline, with
+    an empty cache of its own; the template's `dev` group, which uv installs by default, gets a
+    local stand-in for pytest), and its code is importable from the env."""
     from importlib.metadata import version
 
     from packaging.requirements import Requirement
@@ -291,7 +297,9 @@ def test_a_scaffolded_project_syncs_offline_with_uvs_own_build_backend(
     assert 'build-backend = "uv_build"' in text
     requirement = Requirement(text.split("requires = [")[1].split('"')[1])
     assert requirement.name == "uv_build" and requirement.specifier.contains(version("uv"))
+    links = write_wheels(tmp_path / "dev-links", {"pytest": ["8.0"]})
+    monkeypatch.setenv("UV_FIND_LINKS", f"{uv_offline['UV_FIND_LINKS']},{links}")
     assert ws("sync", "--offline", cwd=tmp_path / "w").code == 0
-    code = "import new_team.definitions as d; print(type(d.defs).__name__)"
+    code = "import new_team.definitions as d, pytest; print(type(d.defs).__name__)"
     done = ws_child("run", "new-team", "--", "python", "-c", code, cwd=project)
     assert done.returncode == 0 and done.stdout.strip() == "Definitions", done.stderr

@@ -31,7 +31,15 @@ class NoInterpreterFound(ProjectFailed):
 
 
 class BuildFailed(ProjectFailed):
-    """A project's env could not be built; the message holds the installer's relevant lines."""
+    """A project's env could not be built; the message holds the installer's relevant lines.
+
+    `env_intact`: the failure came before anything was installed, so an env that worked still
+    does (it is stale, not failed).
+    """
+
+    def __init__(self, message: str, *, env_intact: bool = False) -> None:
+        super().__init__(message)
+        self.env_intact = env_intact
 
 
 def error_message(exc: Exception, rerun: str) -> str:

@@ -122,14 +122,14 @@ def end_all() -> None:
         kill_group(proc)
 
 
-def run_foreground(args: Sequence[str], *, env: Mapping[str, str]) -> int:
+def run_foreground(args: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None) -> int:
     """Run a command on the terminal (stdio inherited, ws's process group) and return its code.
 
     It stays in the foreground group so it reads the terminal and gets Ctrl-C from it like any
     command; SIGTERM sent to ws is passed on. A death by signal N returns 128+N, as shells do.
     """
-    _log_command(args)
-    proc = subprocess.Popen(list(args), env=dict(env))
+    _log_command(args, cwd)
+    proc = subprocess.Popen(list(args), env=dict(env), cwd=cwd)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM)
     if in_main:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +23,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class GlobalOptions:
-    """Set by the top-level callback from `--workspace` and `--verbose`."""
+    """Set by the top-level callback from `--workspace` and `--verbose`; `argv` by `main.run`."""
 
     workspace: Path | None = None
     verbose: bool = False
     log_handler: logging.Handler | None = None  # set by --verbose, removed when the run ends
+    argv: list[str] = field(default_factory=list)  # the raw arguments, `--` included
 
 
 options = GlobalOptions()

@@ -107,6 +107,7 @@ def _load(
     verdict: bool,
 ) -> tuple[list[LocationResult], list[Problem]]:
     """Load the selected projects; `verdict` (ws check) also loads what problems need of the rest."""
+    from ws.envs.state import sync_warning
     from ws.errors import ConfigError
     from ws.loading.locations import load_project_locations, workspace_problems
 
@@ -118,6 +119,8 @@ def _load(
     projects = workspace.select(names or [], owner=owner, cwd=Path.cwd())
     if not projects:  # on stderr: --json output stays the (empty) document
         _common.warn(f"{workspace.config_path} lists no projects yet; add one with `ws add NAME`.")
+    for warning in filter(None, map(sync_warning, projects)):  # stale, but still working
+        _common.warn(warning)
     jobs = jobs or os.cpu_count() or 1
     timeout = timeout or workspace.timeout
     results = load_project_locations(

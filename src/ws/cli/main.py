@@ -91,6 +91,7 @@ app.add_typer(python_app, name="python")
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (tests call this in-process)."""
+    _common.options.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         # Standalone mode lets Typer render usage errors itself; it ends every run in SystemExit.
         app(args=argv, prog_name="ws")

@@ -125,7 +125,8 @@ def list_projects(json_output: JsonOption = False) -> None:
     from ws.envs.status import project_statuses
 
     workspace = _common.load_workspace()
-    rows = [_project_row(status) for status in project_statuses(workspace.projects)]
+    statuses = project_statuses(workspace.projects)
+    rows = [_project_row(status, workspace.root) for status in statuses]
     if json_output:
         _common.print_json({"version": 1, "projects": rows})
         return
@@ -185,13 +186,19 @@ def _projects_cells(
             else:
                 reasons.append(f"{row['name']}: env {row['env']}: {row['env_reason']}")
         cells.append([name, row["path"], row["owner"] or "", request, interpreter, env])
+        if row["libraries"]:
+            used = ", ".join(
+                f"{lib['name']} ({lib['path']}{', editable' if lib['editable'] else ''})"
+                for lib in row["libraries"]
+            )
+            notes.append(f"{row['name']} uses local libraries: {used}")
     return cells, reasons + notes
 
 
 _ENV_STYLES = {"ready": "green", "external": "cyan", "stale": "yellow", "failed": "red"}
 
 
-def _project_row(status: ProjectStatus) -> dict[str, Any]:
+def _project_row(status: ProjectStatus, root: Path) -> dict[str, Any]:
     project = status.project
     return {
         "name": project.name,
@@ -205,7 +212,18 @@ def _project_row(status: ProjectStatus) -> dict[str, Any]:
         "interpreter_error": status.interpreter_error,
         "env": status.env,
         "env_reason": status.env_reason,
+        "libraries": [
+            {"name": lib.name, "path": _relative(lib.path, root), "editable": lib.editable}
+            for lib in project.libraries
+        ],
     }
+
+
+def _relative(path: Path, root: Path) -> str:
+    """A folder as ws.toml spells paths: from the workspace root, with forward slashes."""
+    import os
+
+    return Path(os.path.relpath(path, root.resolve())).as_posix()
 
 
 def _example_pythons() -> tuple[str, ...]:

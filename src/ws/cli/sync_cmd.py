@@ -1,4 +1,4 @@
-"""`ws sync` and `ws run`: parse, call ws.sync / ws.envs, render progress and results.
+"""`ws sync` and `ws run`: parse, call ws.envs, render progress and results.
 
 Rich is imported only once something needs building: a no-op sync prints one plain line, so that
 checking fifty up-to-date envs costs little more than `ws --version`.
@@ -80,37 +80,95 @@ def sync(
 
 
 def run(
-    name: Annotated[str, typer.Argument(help="The project whose environment to use.")],
-    command: Annotated[list[str], typer.Argument(help="The command and its arguments.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="The project whose environment to use. Default: the one you stand in.",
+            show_default=False,
+        ),
+    ] = None,
+    command: Annotated[
+        list[str] | None, typer.Argument(help="The command and its arguments, after `--`.")
+    ] = None,
     sync_first: Annotated[
         bool, typer.Option("--sync", help="Sync the project's env first if it is not ready.")
+    ] = False,
+    here: Annotated[
+        bool,
+        typer.Option("--here", help="Run in the current folder instead of the project's."),
     ] = False,
 ) -> None:
     """Run a command with a project's environment active: `ws run NAME -- CMD [ARGS...]`.
 
-    The command runs in the current folder with the terminal passed through; its exit code is
-    ws's. A missing or stale env is an error unless --sync is given.
+    The command runs in the project's folder (as `hatch run` and `dg` do; `--here` keeps the
+    current folder), with the terminal passed through; its exit code is ws's. Inside a project
+    folder, `ws run -- CMD` runs in that project. A missing or stale env is an error unless
+    --sync is given; an env whose last sync failed before installing anything is used as last
+    built, with a warning.
     """
-    from ws.envs.environment import env_root
     from ws.envs.running import require_ready, run_in_environment
+    from ws.errors import ProjectFailed
     from ws.pythons.requests import Resolver
 
-    if command[:1] == ["--"]:  # Click keeps `--` once NAME has ended option parsing
-        command = command[1:]
-    if not command:
-        raise ConfigError(f"no command to run; write it after `--`: ws run {name} -- CMD [ARGS...]")
+    tokens = [*([name] if name is not None else []), *(command or [])]
+    if _names_project(_common.options.argv):
+        name, args = tokens[0], tokens[1:]
+        if args[:1] == ["--"]:  # Click keeps `--` once NAME has ended option parsing
+            args = args[1:]
+    else:  # `ws run -- CMD`: Click took CMD's first word for NAME
+        name, args = None, tokens
     workspace = _common.load_workspace()
-    project = workspace.project(name)
+    project = _run_project(workspace, name)
+    if not args:
+        raise ConfigError(
+            f"no command to run; write it after `--`: ws run {project.name} -- CMD [ARGS...]"
+        )
+    failed = False
     if sync_first:
         progress = _Progress(_common.stderr_console, quiet=False)
         report = _sync(workspace, [project], progress, None, False, False, False)
-        if report.failed:
+        failed = bool(report.failed)
+        if failed:
             _print_failures(report)
-            raise typer.Exit(1)
-        venv = env_root(project)
-    else:
-        venv = require_ready(project, Resolver())
-    raise typer.Exit(run_in_environment(venv, command))
+    try:
+        venv, warning = require_ready(project, Resolver())
+    except ProjectFailed:
+        if failed:  # said already
+            raise typer.Exit(1) from None
+        raise
+    if warning is not None:
+        _common.warn(warning)
+    cwd = Path.cwd() if here else project.root
+    raise typer.Exit(run_in_environment(venv, args, cwd=cwd))
+
+
+def _names_project(argv: list[str]) -> bool:
+    """Whether `ws ... run [--sync] [--here] NAME -- ...` names a project: read from the raw
+    arguments, since Click drops the `--` that `ws run -- CMD` starts with."""
+    rest = iter(argv)
+    for token in rest:  # the global options, up to the command
+        if token in ("-w", "--workspace"):
+            next(rest, None)
+        elif token == "run":
+            break
+    for token in rest:
+        if token in ("--sync", "--here"):
+            continue
+        return token != "--"
+    return False
+
+
+def _run_project(workspace: Workspace, name: str | None) -> Project:
+    if name is not None:
+        return workspace.project(name)
+    here = workspace.project_at(Path.cwd())
+    if here is None:
+        known = ", ".join(p.name for p in workspace.projects) or "none yet"
+        raise ConfigError(
+            f"{Path.cwd()} is in no project of {workspace.config_path}, so `ws run -- CMD` has "
+            f"no default; name one: `ws run NAME -- CMD` (projects: {known})."
+        )
+    return here
 
 
 def _sync(
@@ -237,7 +295,7 @@ def _print_summary(report: SyncReport, seconds: float) -> None:
     if report.pruned is not None:
         lines += [f"Pruned {path}" for path in report.pruned.deleted]
         lines += [
-            f"Kept {path}: it has no ws-env.json, so ws did not build it"
+            f"Kept {path}: ws did not create it (no ws-env.json says so), so it is not deleted"
             for path in report.pruned.kept
         ]
     # Plain text: a no-op sync must not pay for importing Rich.

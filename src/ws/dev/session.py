@@ -163,10 +163,19 @@ class DevSession:
         removed: list[ProjectServer] = []
         with self._lock:
             roots = {server.project.root: name for name, server in self._servers.items()}
+            libraries = self._library_users()
             for text in paths:
                 path = Path(text)
                 if path == self._workspace.root / CONFIG_NAME:
                     config_changed = True
+                    continue
+                library = _owner_of(path, {root: str(root) for root in libraries})
+                if library is not None:  # a library's edit reaches each project that uses it
+                    root = Path(library)
+                    target = envs if path == root / "pyproject.toml" else sources
+                    if target is envs or _is_source(path):
+                        for user in libraries[root]:
+                            target.setdefault(user, []).append(path)
                     continue
                 name = _owner_of(path, roots)
                 if name is None:
@@ -186,6 +195,14 @@ class DevSession:
         for server in removed:  # not under the lock: a stopping server still reports "stopped"
             server.kill()
             server.join()
+
+    def _library_users(self) -> dict[Path, list[str]]:
+        """Each local library's folder, and the served projects that use it (transitively)."""
+        users: dict[Path, list[str]] = {}
+        for name, server in self._servers.items():
+            for library in server.project.libraries:
+                users.setdefault(library.path, []).append(name)
+        return users
 
     def _follow_workspace(self, env_changes: dict[str, str]) -> list[ProjectServer]:
         """Read ws.toml again; start or re-sync servers to match it; return those to stop."""
@@ -217,8 +234,12 @@ class DevSession:
 
     def _watch(self, projects: Sequence[Project]) -> None:
         """(Re)start the watchers when the folders to watch changed."""
-        code = tuple(sorted({f for p in projects for f in p.code_paths() if f.is_dir()}))
-        flat = tuple(sorted({self._workspace.root, *(p.root for p in projects if p.root.is_dir())}))
+        libraries = {lib.path: lib for p in projects for lib in p.libraries}
+        code_paths = {f for p in projects for f in p.code_paths() if f.is_dir()}
+        code_paths |= {f for lib in libraries.values() for f in lib.code_paths()}
+        flat_paths = {self._workspace.root, *(p.root for p in projects if p.root.is_dir())}
+        flat_paths |= {path for path in libraries if path.is_dir()}
+        code, flat = tuple(sorted(code_paths)), tuple(sorted(flat_paths))
         if (code, flat) == self._watched or self._stopped:
             return
         for watcher in self._watchers:
@@ -247,7 +268,10 @@ def _owner_of(path: Path, roots: dict[Path, str]) -> str | None:
 
 
 def _changed(files: list[Path], root: Path) -> str:
-    first = os.path.relpath(files[0], root)
+    """`src/x.py changed`; a file outside the project (a library's) is named from the folder
+    above both."""
+    base = root if root in files[0].parents else Path(os.path.commonpath([root, files[0]]))
+    first = os.path.relpath(files[0], base)
     more = f" and {len(files) - 1} more" if len(files) > 1 else ""
     return f"{first}{more} changed"
 

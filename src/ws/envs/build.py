@@ -1,8 +1,7 @@
 """Building one env: create it (virtualenv API), install into it (uv), then mark it complete.
 
-Apart from `ws.envs` because only a sync with work to do builds: deciding that an env is current
-reads its marker and hashes two files, while building finds uv's binary, exports `uv.lock`, runs
-installers and may import virtualenv. Callers hold the env's lock (`ws.env_locks.env_lock`).
+Only a sync with work to do imports this: building finds uv's binary, exports `uv.lock`, runs
+installers and may import virtualenv. Callers hold the env's lock (`ws.envs.locks.env_lock`).
 """
 
 from __future__ import annotations
@@ -18,9 +17,17 @@ from typing import Literal
 
 from ws import process
 from ws.envs.defs_wheel import DIST_NAME, defs_wheel
-from ws.envs.environment import LOCK_FILE, Environment, Plan
+from ws.envs.environment import (
+    Environment,
+    Plan,
+    depends_on_ws_defs,
+    install_groups,
+    lock_file,
+    read_marker,
+)
 from ws.envs.locks import Cancelled
 from ws.errors import BuildFailed
+from ws.files import write_atomic
 
 log = logging.getLogger("ws")
 
@@ -40,20 +47,42 @@ def build_environment(
     on_stage: Callable[[Stage], None] = lambda stage: None,
     cancel: threading.Event | None = None,
 ) -> BuildStatus:
-    """Create (if needed) and install; write the marker last. Call under the env's lock."""
+    """Create (if needed) and install; mark the env ready last. Call under the env's lock.
+
+    What can fail without touching the env comes first (reading the lock); an install that uv
+    refuses before installing anything (no solution, a build that fails) leaves a good env as
+    it was, marker and all, and says so (`BuildFailed.env_intact`).
+    """
     if env.project.external_python is not None:
         raise BuildFailed(f"{env.venv} is an external environment; ws never builds it.")
-    _refuse_foreign_folder(env)
-    env.marker.unlink(missing_ok=True)  # from here on the env is not known to be good
-    recreate = reinstall or plan.action == "create"
+    _refuse_foreign_folder(env)  # a folder that is not a virtual environment: never touched
+    origin = plan.origin
+    if plan.action == "refuse":
+        if not reinstall:
+            raise BuildFailed(f"{plan.reason}.", env_intact=True)
+        origin = "created"  # --reinstall NAME: the user lets ws recreate a folder it did not make
+    recreate = plan.action in ("create", "refuse") or (reinstall and origin == "created")
+    uv = uv_binary()
+    common = ["--color", "never"] + (["--offline"] if offline else [])
+    pins = _export_lock(env, uv, common, cancel) if lock_file(env.project) else None
+    previous = None if recreate else _read_bytes(env.marker)
     if recreate:
         on_stage("creating")
         _create(env)
     _check_cancel(cancel)
+    old = read_marker(env.venv)
+    env.write_marker(origin, ready=False, fingerprint=old.fingerprint if old else {})
+    before = _site_entries(env.venv)
     on_stage("installing")
-    _install(env, reinstall=reinstall, offline=offline, cancel=cancel)
+    try:
+        _install(env, uv, common, pins, reinstall=reinstall and not recreate, cancel=cancel)
+    except BuildFailed as exc:
+        if previous is not None and _site_entries(env.venv) == before:
+            write_atomic(env.marker, previous)  # uv installed nothing: the env is as it was
+            raise BuildFailed(str(exc), env_intact=True) from None
+        raise
     _check_cancel(cancel)
-    env.write_marker()
+    env.write_marker(origin, ready=True, fingerprint=env.fingerprint())
     return "created" if recreate else "updated"
 
 
@@ -93,10 +122,13 @@ def _refuse_foreign_folder(env: Environment) -> None:
             raise BuildFailed(
                 f"{venv} exists and is not a virtual environment, so ws will not "
                 f"replace it; move it away, or set `venv = ...` for {env.project.path} "
-                "in ws.toml."
+                "in ws.toml.",
+                env_intact=True,
             )
     elif venv.exists() and not venv.is_dir():
-        raise BuildFailed(f"{venv} is a file; move it away so ws can build the env.")
+        raise BuildFailed(
+            f"{venv} is a file; move it away so ws can build the env.", env_intact=True
+        )
 
 
 def _create(env: Environment) -> None:
@@ -113,30 +145,38 @@ def _create(env: Environment) -> None:
 
 
 def _install(
-    env: Environment, *, reinstall: bool, offline: bool, cancel: threading.Event | None
+    env: Environment,
+    uv: str,
+    common: list[str],
+    pins: str | None,
+    *,
+    reinstall: bool,
+    cancel: threading.Event | None,
 ) -> None:
     project = env.project
-    uv = uv_binary()
     wheel = defs_wheel()
-    common = ["--color", "never"] + (["--offline"] if offline else [])
     args = [uv, "pip", "install", "--python", str(env.python), *common]
     args += ["--exact", "--compile-bytecode", *_find_links(wheel.parent)]
     if reinstall:
         args.append("--reinstall")
-    # A direct reference wins over any index, and also satisfies a project that lists
-    # ws-defs as an ordinary dependency (`--find-links` above lets resolution see it too).
-    wanted = ["-e", str(project.root), f"{DIST_NAME} @ {wheel.as_uri()}"]
+    wanted = ["-e", str(project.root)]
+    if pins is None or depends_on_ws_defs(project):
+        # A direct reference wins over any index, and also satisfies a project that lists
+        # ws-defs as an ordinary dependency (`--find-links` above lets resolution see it too).
+        wanted.append(f"{DIST_NAME} @ {wheel.as_uri()}")
     with tempfile.TemporaryDirectory(prefix="ws-sync-") as scratch:
-        if (project.root / LOCK_FILE).is_file():
-            pins = Path(scratch) / "locked.txt"
-            pins.write_text(_export_lock(env, uv, common, cancel), encoding="utf-8")
+        if pins is not None:
+            locked = Path(scratch) / "locked.txt"
+            locked.write_text(pins, encoding="utf-8")
             # The lock is the whole resolution: install its pins exactly, resolve nothing.
-            args += ["--no-deps", "-r", str(pins), *wanted]
+            args += ["--no-deps", "-r", str(locked), *wanted]
         else:
             args += wanted
-            for group in project.settings.groups:
+            for group in install_groups(project):
                 args += ["--group", f"pyproject.toml:{group}"]
-        result = process.run(args, cwd=project.root, env=_uv_env(), cancel=cancel)
+        lock = lock_file(project)
+        cwd = lock.parent if lock is not None else project.root  # the export's relative paths
+        result = process.run(args, cwd=cwd, env=_uv_env(), cancel=cancel)
     _check_cancel(cancel)
     if not result.ok:
         raise BuildFailed(
@@ -148,24 +188,47 @@ def _install(
 def _export_lock(
     env: Environment, uv: str, common: list[str], cancel: threading.Event | None
 ) -> str:
-    """uv.lock's pins for this project and its groups, as requirements (uv does the reading).
+    """The lock's pins for this project, its default groups (as `uv sync` takes them) and its
+    `[tool.ws] groups`, as requirements (uv does the reading). In a uv workspace, the
+    workspace's lock exported for this project's package alone.
 
     `--frozen` takes the lock as it is (no re-resolution, no network); the project itself is
-    installed editable separately and ws-defs always comes from ws's own wheel.
+    installed editable separately and ws-defs, where the project depends on it, comes from ws's
+    own wheel.
     """
-    root = env.project.root
+    lock = lock_file(env.project)
+    assert lock is not None
     args = [uv, "export", "--frozen", "--no-hashes", "--format", "requirements.txt"]
-    args += ["--no-header", "--no-annotate", "--no-emit-project", "--no-default-groups"]
+    args += ["--no-header", "--no-annotate", "--no-emit-project"]
     args += ["--no-emit-package", DIST_NAME, *common]
+    if lock.parent != env.project.root:
+        args += ["--package", env.project.name]
     for group in env.project.settings.groups:
         args += ["--group", group]
-    result = process.run(args, cwd=root, env=_uv_env(), cancel=cancel)
+    result = process.run(args, cwd=lock.parent, env=_uv_env(), cancel=cancel)
     _check_cancel(cancel)
     if not result.ok:
         raise BuildFailed(
-            f"uv could not read {root / LOCK_FILE}:\n" + relevant_lines(result.stderr)
+            f"uv could not read {lock}:\n" + relevant_lines(result.stderr), env_intact=True
         )
     return result.stdout
+
+
+def _site_entries(venv: Path) -> list[tuple[str, int]]:
+    """What site-packages holds, and when each entry last changed: equal before and after a
+    failed install means uv installed and removed nothing."""
+    entries: list[tuple[str, int]] = []
+    for site in sorted(venv.glob("lib/python*/site-packages")):
+        with os.scandir(site) as found:
+            entries += sorted((e.path, e.stat(follow_symlinks=False).st_mtime_ns) for e in found)
+    return entries
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _find_links(ours: Path) -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ws.envs.environment import ENV_MARKER, built_by_ws
+from ws.envs.environment import ENV_MARKER, created_by_ws
 from ws.envs.state import clear_failure
 from ws.errors import ConfigError
 from ws.files import cache_dir, path_key, write_atomic
@@ -47,7 +47,7 @@ def prune_environments(workspace: Workspace) -> PruneResult:
                 remaining.append(venv)
             elif not venv.exists():
                 continue
-            elif not built_by_ws(venv) or any(r == venv or venv in r.parents for r in roots):
+            elif not created_by_ws(venv) or any(r == venv or venv in r.parents for r in roots):
                 kept.append(venv)
                 remaining.append(venv)
             else:
@@ -83,10 +83,11 @@ def deletable_environment(project: Project) -> Path | None:
         )
     if not project.venv.exists():
         return None
-    if not built_by_ws(project.venv):
+    if not created_by_ws(project.venv):
         raise ConfigError(
-            f"{project.venv} has no {ENV_MARKER}, so ws did not build it; delete it yourself "
-            "if you are sure, or run `ws remove` without --delete-env."
+            f"{project.venv} has no {ENV_MARKER} saying ws created it, so ws did not build it "
+            "and will not delete it; delete it yourself if you are sure, or run `ws remove` "
+            "without --delete-env."
         )
     return project.venv
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ws import process
-from ws.envs.environment import BIN, Environment, env_root
+from ws.envs.environment import BIN, Environment, env_root, is_built
+from ws.envs.state import sync_warning
 from ws.errors import ProjectFailed
 
 if TYPE_CHECKING:
@@ -17,17 +18,21 @@ if TYPE_CHECKING:
     from ws.workspace.model import Project
 
 
-def require_ready(project: Project, resolver: Resolver) -> Path:
-    """The env's folder, or a ProjectFailed saying why it cannot be used and how to fix it."""
+def require_ready(project: Project, resolver: Resolver) -> tuple[Path, str | None]:
+    """The env's folder and a warning to show (its last sync failed, before installing
+    anything: it is used as last built), or a ProjectFailed saying why it cannot be used."""
     if project.problem_message is not None:
         raise ProjectFailed(f"{project.name}: {project.problem_message}")
     plan = Environment(project, resolver.resolve(project.python)).plan()
     if plan.action != "none":
+        warning = sync_warning(project)
+        if warning is not None and is_built(project):
+            return env_root(project), warning
         raise ProjectFailed(
             f"the environment of {project.name} ({project.venv}) is not ready: {plan.reason}; "
             f"run `ws sync {project.name}` first, or `ws run --sync {project.name} -- ...`."
         )
-    return env_root(project)
+    return env_root(project), None
 
 
 def activated_environ(venv: Path) -> dict[str, str]:
@@ -38,8 +43,8 @@ def activated_environ(venv: Path) -> dict[str, str]:
     return env
 
 
-def run_in_environment(venv: Path, command: Sequence[str]) -> int:
-    """Run a command with the env active, on the terminal; return its exit code."""
+def run_in_environment(venv: Path, command: Sequence[str], *, cwd: Path | None = None) -> int:
+    """Run a command with the env active, on the terminal, in `cwd`; return its exit code."""
     env = activated_environ(venv)
     executable = shutil.which(command[0], path=env["PATH"])
     if executable is None:
@@ -47,4 +52,4 @@ def run_in_environment(venv: Path, command: Sequence[str]) -> int:
             f"command {command[0]!r} is not in {venv / BIN} nor on PATH; check its spelling, "
             "or add the package that provides it to the project's dependencies."
         )
-    return process.run_foreground([executable, *command[1:]], env=env)
+    return process.run_foreground([executable, *command[1:]], env=env, cwd=cwd)

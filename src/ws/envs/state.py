@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ws.envs.environment import Environment, read_marker
+from ws.envs.environment import Environment, read_marker, venv_python_version
 from ws.files import cache_dir, path_key, write_atomic
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class EnvState:
 
 
 def environment_state(project: Project, interpreter: Interpreter | None) -> EnvState:
-    """Ready, stale (and what changed), missing, or failed (the last sync failed). Cheap.
+    """Ready, stale (and why), missing, or failed (an install failed or was cut short). Cheap.
 
     `interpreter` is the one the project's request resolves to, None if none was found. An
     external env (Dagster's `executable_path`, a dg project's .venv) is never built by ws.
@@ -34,36 +34,81 @@ def environment_state(project: Project, interpreter: Interpreter | None) -> EnvS
         exists = project.external_python.exists()
         return EnvState("external", None if exists else f"{project.external_python} is missing")
     failure = read_failure(project.venv)
-    if failure is not None:
-        return EnvState("failed", failure)
+    marker = read_marker(project.venv)
+    if marker is None:
+        if venv_python_version(project.venv):  # a virtual environment another tool made
+            why = failure.gist if failure else "made by another tool; `ws sync` takes it over"
+            return EnvState("stale", why)
+        if failure is not None:
+            return EnvState("failed", failure.headline)
+        return EnvState("missing", "not built yet")
+    if not marker.ready:
+        return EnvState("failed", failure.headline if failure else "the last build did not finish")
+    if failure is not None and not failure.env_intact:
+        return EnvState("failed", failure.headline)
     if interpreter is None:
-        if read_marker(project.venv) is None:
-            return EnvState("missing", "not built yet")
         return EnvState("stale", "its interpreter is not found")
     plan = Environment(project, interpreter).plan()
     if plan.action == "none":
         return EnvState("ready")
-    marker_missing = read_marker(project.venv) is None
-    return EnvState("missing" if marker_missing else "stale", plan.reason)
+    if failure is not None:
+        return EnvState("stale", f"last sync failed: {failure.gist}")
+    return EnvState("stale", plan.reason)
 
 
-def record_failure(venv: Path, message: str) -> None:
+@dataclass(frozen=True)
+class Failure:
+    """The last sync's error for an env; `env_intact` when it came before anything was installed."""
+
+    message: str
+    env_intact: bool
+
+    @property
+    def headline(self) -> str:
+        return self.message.splitlines()[0] if self.message else "the last sync failed"
+
+    @property
+    def gist(self) -> str:
+        """The installer's own reason, on one line (uv's error line and what it points to)."""
+        lines = [
+            line.strip(" \u2570\u2500\u25b6\u00d7").strip() for line in self.message.splitlines()
+        ]
+        reason = " ".join(line for line in lines[1:4] if line) or self.headline
+        return reason if len(reason) <= 200 else reason[:197] + "..."
+
+
+def sync_warning(project: Project) -> str | None:
+    """A line for commands that use the env although its last sync failed (before it installed
+    anything, so the env still works as last built)."""
+    failure = read_failure(project.venv)
+    if failure is None or not failure.env_intact:
+        return None
+    return (
+        f"{project.name}: the last sync failed ({failure.gist}); using its environment as last "
+        f"built; fix it and run `ws sync {project.name}`"
+    )
+
+
+def record_failure(venv: Path, message: str, *, env_intact: bool = False) -> None:
     """Remember that the last sync of this env failed."""
-    write_atomic(_failure_path(venv), json.dumps({"version": 1, "error": message}) + "\n")
+    document = {"version": 1, "error": message, "env_intact": env_intact}
+    write_atomic(_failure_path(venv), json.dumps(document) + "\n")
 
 
 def clear_failure(venv: Path) -> None:
     _failure_path(venv).unlink(missing_ok=True)
 
 
-def read_failure(venv: Path) -> str | None:
-    """The first line of the last sync's error for this env, if it failed."""
+def read_failure(venv: Path) -> Failure | None:
+    """The last sync's error for this env, if it failed."""
     try:
         data = json.loads(_failure_path(venv).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    error = data.get("error") if isinstance(data, dict) else None
-    return error.splitlines()[0] if isinstance(error, str) and error else "the last sync failed"
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    return Failure(error if isinstance(error, str) else "", data.get("env_intact") is True)
 
 
 def _failure_path(venv: Path) -> Path:

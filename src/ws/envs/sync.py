@@ -22,7 +22,7 @@ from ws import process
 from ws.envs.environment import Environment, Plan
 from ws.envs.prune import PruneResult, prune_environments, record_envs
 from ws.envs.state import clear_failure, record_failure
-from ws.errors import ProjectFailed, WsError, error_message
+from ws.errors import BuildFailed, ProjectFailed, WsError, error_message
 
 if TYPE_CHECKING:
     from ws.pythons.discovery import Interpreter
@@ -83,8 +83,7 @@ def sync_projects(
     todo: list[tuple[Project, Environment, Plan]] = []
     for project in projects:
         if project.external_python is not None:  # someone else's env: never built nor deleted
-            why = f"uses {project.external_python} as it is"
-            results[project.name] = ProjectResult(project.name, "external", None, 0.0, None, why)
+            results[project.name] = _external(project)
             report(SyncEvent(project.name, "done", results[project.name]))
             continue
         start = time.monotonic()
@@ -94,8 +93,7 @@ def sync_projects(
             python = env.interpreter.version
             plan = env.plan()
         except Exception as exc:  # any error: one project's failure never stops the others
-            message = _message(exc, project)
-            results[project.name] = _failure(project, message, python, start, report)
+            results[project.name] = _failure(project, exc, python, start, report)
             continue
         if plan.action == "none" and not reinstall:
             clear_failure(project.venv)
@@ -175,7 +173,7 @@ def _build_one(
     except Cancelled:  # Ctrl-C: not this project's failure, nothing to remember
         raise
     except Exception as exc:  # any error: one project's failure never stops the others
-        return _failure(project, _message(exc, project), python, start, report)
+        return _failure(project, exc, python, start, report)
     clear_failure(project.venv)
     reason = None if status == "unchanged" else ("--reinstall" if reinstall else plan.reason)
     result = ProjectResult(project.name, status, python, time.monotonic() - start, None, reason)
@@ -192,15 +190,34 @@ def _message(exc: Exception, project: Project) -> str:
 
 def _failure(
     project: Project,
-    message: str,
+    exc: Exception,
     python: str | None,
     start: float,
     report: Callable[[SyncEvent], None],
 ) -> ProjectResult:
-    record_failure(project.venv, message)
+    """Record and report a project's failure. Only an install that failed part-way (or a bug)
+    leaves its env failed; anything before that leaves a good env as it was."""
+    message = _message(exc, project)
+    intact = isinstance(exc, WsError) and getattr(
+        exc, "env_intact", not isinstance(exc, BuildFailed)
+    )
+    record_failure(project.venv, message, env_intact=intact)
     result = ProjectResult(project.name, "failed", python, time.monotonic() - start, message)
     report(SyncEvent(project.name, "done", result))
     return result
+
+
+def _external(project: Project) -> ProjectResult:
+    """An env the user named (external_python, executable_path): never built; missing is a failure."""
+    python = project.external_python
+    assert python is not None
+    if python.exists():
+        return ProjectResult(project.name, "external", None, 0.0, None, f"uses {python} as it is")
+    message = (
+        f"{project.name} uses the external interpreter {python}, which does not exist; create "
+        "that environment (ws never builds an external one) or fix the setting that names it"
+    )
+    return ProjectResult(project.name, "failed", None, 0.0, message)
 
 
 def _interpreter(project: Project, resolver: Resolver) -> Interpreter:

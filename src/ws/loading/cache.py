@@ -134,13 +134,21 @@ def source_key(project: Project) -> str:
 
 
 def _source_files(project: Project) -> list[Path]:
-    files = [project.root / "pyproject.toml"]
-    for folder in project.code_paths():
-        if folder.is_file():
-            files.append(folder)
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(
-                d for d in dirnames if d != "__pycache__" and not d.startswith(".")
-            )
-            files.extend(Path(dirpath, name) for name in sorted(filenames) if name.endswith(".py"))
+    """The project's pyproject.toml and its code, and the same of each local library (editable
+    or not, an edit there changes what the definitions import)."""
+    roots = [(project.root, project.code_paths())]
+    roots += [(lib.path, lib.code_paths()) for lib in project.libraries]
+    files = []
+    for root, folders in roots:
+        files.append(root / "pyproject.toml")
+        for folder in folders:
+            if folder.is_file():
+                files.append(folder)
+            for dirpath, dirnames, filenames in os.walk(folder):
+                dirnames[:] = sorted(
+                    d for d in dirnames if d != "__pycache__" and not d.startswith(".")
+                )
+                files.extend(
+                    Path(dirpath, name) for name in sorted(filenames) if name.endswith(".py")
+                )
     return files

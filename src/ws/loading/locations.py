@@ -37,8 +37,8 @@ def unloadable(project: Project) -> LocationResult | None:
             return None
         message = (
             f"{project.name} uses the external interpreter {project.external_python}, which does "
-            "not exist; create that environment (ws never builds it: for a Dagster project, run "
-            "`uv sync` in its folder) or fix external_python in ws.toml"
+            "not exist; create that environment (ws never builds an external one) or fix the "
+            "setting that names it (external_python, executable_path, DG_PROJECT_PYTHON_EXECUTABLE)"
         )
     elif not is_built(project):
         message = (

@@ -2,9 +2,10 @@
 
 A folder whose `dg.toml` says `directory_type = "workspace"` works as a read-only ws workspace
 when no ws.toml is found. Each `[[workspace.projects]]` folder becomes a ws.toml-style entry: named
-by its `code_location_name` (default: the folder's name), loaded through the env Dagster's `dg`
-uses (`DG_PROJECT_PYTHON_EXECUTABLE` in the project's `.env`, else its `.venv`), which ws treats
-as external: it never builds or deletes it. `ws.workspace.ws_toml` turns the entries into projects.
+by its `code_location_name` (default: the folder's name), its env at `<project>/.venv`, where dg
+and Dagster look, which `ws sync` builds (or takes over from `uv sync`) like any other. Only an
+interpreter the project names itself (`DG_PROJECT_PYTHON_EXECUTABLE` in its `.env`) is external:
+ws uses it and never builds or deletes it. `ws.workspace.ws_toml` turns the entries into projects.
 A project's target follows Dagster's rules: `[tool.dg.project]` (`code_location_target_module`,
 default `<root_module>.definitions`), a project-level `dg.toml`, or `[tool.dagster] module_name`.
 """
@@ -94,7 +95,10 @@ def _dg_entry(root: Path, spec: object) -> dict[str, str]:
         return {}  # the entry reader refuses an entry without a path, in its turn
     rel = spec["path"]
     folder = (root / rel).resolve()  # the entry reader refuses a folder outside the workspace
-    entry = {"path": rel, "external_python": str(dg_project_python(folder))}
+    entry = {"path": rel}
+    named = dg_project_python(folder)
+    if named is not None:
+        entry["external_python"] = str(named)
     try:
         target = project_target(folder, _pyproject(folder))
     except ConfigError:
@@ -108,12 +112,13 @@ def _pyproject(folder: Path) -> dict[str, Any]:
     return read_toml(path) if path.is_file() else {}
 
 
-def dg_project_python(folder: Path) -> Path:
-    """The interpreter `dg` uses for a project: `.env`'s DG_PROJECT_PYTHON_EXECUTABLE, else `.venv`."""
+def dg_project_python(folder: Path) -> Path | None:
+    """The interpreter a project names for dg in its `.env` (DG_PROJECT_PYTHON_EXECUTABLE), if any;
+    without one, dg uses the project's `.venv`, which ws builds."""
     value = _dotenv_value(folder / ".env", _DG_PYTHON_VARIABLE)
     if value:
         return folder / os.path.expanduser(value)  # an absolute value replaces the folder
-    return folder / ".venv" / "bin" / "python"
+    return None
 
 
 def _dotenv_value(path: Path, name: str) -> str | None:

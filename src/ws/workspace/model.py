@@ -42,6 +42,24 @@ class ToolSettings:
 
 
 @dataclass(frozen=True)
+class Library:
+    """A folder with a pyproject.toml that a project depends on by path (`ws.workspace.libraries`):
+    part of the project's env fingerprint, its snapshot cache key and what `ws dev` watches."""
+
+    name: str
+    path: Path  # absolute
+    editable: bool
+
+    def code_paths(self) -> list[Path]:
+        """Where its importable code lives: `src/`, else its top-level package folder."""
+        src = self.path / "src"
+        if src.is_dir():
+            return [src]
+        top = self.path / self.name.replace("-", "_").replace(".", "_")
+        return [top] if top.is_dir() else []
+
+
+@dataclass(frozen=True)
 class Project:
     """One project of the workspace, as ws.toml and the project's own files describe it.
 
@@ -64,6 +82,7 @@ class Project:
     problem: str | None = None
     external_python: Path | None = None
     sys_path: tuple[str, ...] = ()
+    libraries: tuple[Library, ...] = ()  # transitively, nearest first
 
     @property
     def owner(self) -> str | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ws.errors import ConfigError
+from ws.workspace.libraries import local_libraries
 from ws.workspace.model import Project, ToolSettings, check_project_name
 from ws.workspace.toml import optional_str, read_toml, reject_unknown_keys
 
@@ -41,6 +42,7 @@ def read_project(
         meta = read_toml(pyproject)
         name, settings, requires = _project_metadata(meta, pyproject)
         settings, from_dagster = _with_target(folder, meta, settings, target)
+        libraries = local_libraries(folder, meta)
     except ConfigError as exc:
         return replace(fallback, problem=str(exc))
     python = fallback.python
@@ -58,6 +60,7 @@ def read_project(
         import_name=_import_name(folder, name),
         requires_python=requires,
         sys_path=(".",) if from_dagster else (),  # Dagster imports from the project root
+        libraries=libraries,
     )
 
 
