@@ -153,6 +153,27 @@ def test_an_env_uv_made_is_adopted_in_place_and_never_pruned(one_project: Worksp
     assert app.venv in pruned.kept and app.venv.is_dir()  # ws did not create it: never deleted
 
 
+def test_an_env_uv_made_keeps_its_python_while_that_meets_a_range(tmp_path: Path) -> None:
+    """`create-dagster` asks `requires-python = ">=3.10,<3.15"` and `uv sync` picks a Python;
+    ws keeps that one (as uv would) rather than refusing for not being the newest."""
+    app = write_project(tmp_path / "app", "app", dependencies=["tinydep"])
+    pyproject = app / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'version = "0.1"', 'version = "0.1"\nrequires-python = ">=3.8"'
+        )
+    )
+    write_workspace(tmp_path, [{"path": "app"}])
+    workspace = read_workspace(tmp_path)
+    mine = running_interpreter()
+    _uv("venv", "--quiet", "--python", mine.executable, str(app / ".venv"), cwd=app)
+
+    assert _sync(workspace) == {"app": "updated"}
+    marker = read_marker(app / ".venv")
+    assert marker is not None and marker.origin == "adopted"
+    assert marker.fingerprint["interpreter"]["version"] == mine.version
+
+
 def test_an_env_on_another_python_is_left_alone_unless_reinstall_names_it(
     one_project: Workspace,
 ) -> None:

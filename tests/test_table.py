@@ -193,3 +193,10 @@ def test_styles_follow_the_terminal_force_color_no_color_and_term(
     assert Styles()("x", "bold") == "x"
     monkeypatch.setenv("TERM", "xterm")
     assert Styles()("x", "bold") == "\x1b[1mx\x1b[0m"
+
+
+def test_a_table_without_rows_is_only_its_header_or_nothing() -> None:
+    """A project that defines nothing yet lists no rows: no error, whatever the width."""
+    columns = [Column(), Column(breaks=" ")]
+    assert table(columns, [], 80, Styles()) in ([], [""])
+    assert table(columns, [], None, Styles()) in ([], [""])

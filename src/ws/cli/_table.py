@@ -214,7 +214,7 @@ def _cell_lines(column: Column, cell: str, width: int, moved: bool) -> list[str]
 def _natural(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> list[int]:
     """Each column's width with nothing folded: its widest cell, or its header."""
     return [
-        max(len(column.header), *(visible_width(row[c]) for row in rows))
+        max([len(column.header), *(visible_width(row[c]) for row in rows)])  # rows may be none
         for c, column in enumerate(columns)
     ]
 

@@ -26,6 +26,7 @@ from ws.files import write_atomic
 
 if TYPE_CHECKING:
     from ws.pythons.discovery import Interpreter
+    from ws.pythons.requests import Resolver
     from ws.workspace.model import Library, Project
 
 ENV_MARKER = "ws-env.json"
@@ -254,17 +255,38 @@ def installed_digest(venv: Path) -> str:
     return hashlib.sha256("\n".join(names).encode()).hexdigest()[:32]
 
 
+def interpreter_for(project: Project, resolver: Resolver) -> Interpreter:
+    """The interpreter the project's env is built on: the one its request resolves to, except
+    that an env another tool made (or one ws adopted) keeps its own interpreter while that still
+    satisfies the request, as `uv sync` keeps a `.venv` (`>=3.10` is met by the 3.11 it has)."""
+    chosen = resolver.resolve(project.python)
+    if project.external_python is not None or project.python is None:
+        return chosen
+    marker = read_marker(project.venv)
+    version = venv_python_version(project.venv)
+    if (
+        (marker is not None and marker.origin == "created")
+        or not version
+        or version == chosen.version
+    ):
+        return chosen
+    from ws.pythons.requests import parse_request
+
+    request = parse_request(*project.python)
+    home = _venv_values(project.venv).get("home", "")
+    for candidate in resolver.interpreters:
+        same_home = os.path.dirname(candidate.executable) == home
+        if candidate.version == version and same_home and request.matches(candidate):
+            return candidate
+    return chosen
+
+
 def venv_python_version(venv: Path) -> str | None:
     """The Python version a virtual environment says it was made with (its pyvenv.cfg), or None
     when the folder is not one. virtualenv and uv write `version_info`, the venv module `version`."""
-    try:
-        text = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    values = _venv_values(venv)
+    if not values:
         return None
-    values = dict(
-        (key.strip(), value.strip())
-        for key, _, value in (line.partition("=") for line in text.splitlines())
-    )
     version = values.get("version_info") or values.get("version") or ""
     match = re.match(r"\d+\.\d+\.\d+", version)
     return match[0] if match else ""
@@ -288,6 +310,16 @@ def lock_file(project: Project) -> Path | None:
             lock = folder / LOCK_FILE
             return lock if lock.is_file() else None
     return None
+
+
+def _venv_values(venv: Path) -> dict[str, str]:
+    """pyvenv.cfg's `key = value` lines; {} when there is none."""
+    try:
+        text = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    pairs = (line.partition("=") for line in text.splitlines())
+    return {key.strip(): value.strip() for key, sep, value in pairs if sep}
 
 
 def install_groups(project: Project) -> tuple[str, ...]:

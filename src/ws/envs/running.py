@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ws import process
-from ws.envs.environment import BIN, Environment, env_root, is_built
+from ws.envs.environment import BIN, Environment, env_root, interpreter_for, is_built
 from ws.envs.state import sync_warning
 from ws.errors import ProjectFailed
 
@@ -23,7 +23,7 @@ def require_ready(project: Project, resolver: Resolver) -> tuple[Path, str | Non
     anything: it is used as last built), or a ProjectFailed saying why it cannot be used."""
     if project.problem_message is not None:
         raise ProjectFailed(f"{project.name}: {project.problem_message}")
-    plan = Environment(project, resolver.resolve(project.python)).plan()
+    plan = Environment(project, interpreter_for(project, resolver)).plan()
     if plan.action != "none":
         warning = sync_warning(project)
         if warning is not None and is_built(project):

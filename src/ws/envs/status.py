@@ -23,6 +23,7 @@ class ProjectStatus:
 
 
 def project_statuses(projects: Sequence[Project]) -> list[ProjectStatus]:
+    from ws.envs.environment import interpreter_for
     from ws.envs.state import EnvState, environment_state
     from ws.errors import WsError
     from ws.pythons.discovery import Interpreter
@@ -34,7 +35,7 @@ def project_statuses(projects: Sequence[Project]) -> list[ProjectStatus]:
         found: Interpreter | None = None
         error = None
         try:
-            found = resolver.resolve(project.python)
+            found = interpreter_for(project, resolver)
         except WsError as exc:
             error = str(exc)
         if project.problem is not None:

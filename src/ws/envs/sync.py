@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ws import process
-from ws.envs.environment import Environment, Plan
+from ws.envs.environment import Environment, Plan, interpreter_for
 from ws.envs.prune import PruneResult, prune_environments, record_envs
 from ws.envs.state import clear_failure, record_failure
 from ws.errors import BuildFailed, ProjectFailed, WsError, error_message
@@ -223,4 +223,4 @@ def _external(project: Project) -> ProjectResult:
 def _interpreter(project: Project, resolver: Resolver) -> Interpreter:
     if project.problem_message is not None:
         raise ProjectFailed(project.problem_message)
-    return resolver.resolve(project.python)
+    return interpreter_for(project, resolver)
