@@ -1,6 +1,7 @@
 """`ws dev` with real servers and real edits: one project reloads alone, a broken one shows its
 error and keeps its last good server, a killed server comes back, env and ws.toml changes are
-followed, and Ctrl-C leaves no process running."""
+followed, a local library's edit reaches the projects that use it (and only those), and Ctrl-C
+leaves no process running."""
 
 from __future__ import annotations
 
@@ -69,19 +70,28 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, uv_offline: dict[str, st
     return root
 
 
-@pytest.fixture
-def edit(workspace: Path) -> Iterator[Callable[[str, str], None]]:
-    """Write a file of the workspace (a path relative to it); every file is restored afterwards."""
+@contextmanager
+def editing(root: Path) -> Iterator[Callable[[str, str], None]]:
+    """Write a file under `root` (a path relative to it); every file is restored afterwards."""
     originals: dict[Path, str] = {}
 
     def write(relative: str, text: str) -> None:
-        path = workspace / relative
+        path = root / relative
         originals.setdefault(path, path.read_text())
         path.write_text(text)
 
-    yield write
-    for path, text in originals.items():
-        path.write_text(text)
+    try:
+        yield write
+    finally:
+        for path, text in originals.items():
+            path.write_text(text)
+
+
+@pytest.fixture
+def edit(workspace: Path) -> Iterator[Callable[[str, str], None]]:
+    """Write a file of the workspace; every file is restored afterwards."""
+    with editing(workspace) as write:
+        yield write
 
 
 class Events:
@@ -427,6 +437,169 @@ def test_a_file_saved_during_a_load_is_not_cached_as_loaded(
     assert len(entry["outcome"]["snapshot"]["assets"]) == 1
     assert SnapshotCache(read_workspace(workspace)).get(alpha) is None  # a listing loads afresh
     assert cache_entry(workspace, "alpha") == entry  # the stopped reload cached nothing
+
+
+# --- a local library is part of each project that uses it ------------------------------------
+
+COMMON = 'ASSETS = ["orders"]\n'  # libs/common/src/common/__init__.py: alpha's asset keys
+COMMON_INIT = "libs/common/src/common/__init__.py"
+PROJECTS = ("alpha", "beta", "gamma", "delta")
+
+
+@pytest.fixture(scope="module")
+def with_library(tmp_path_factory: pytest.TempPathFactory, uv_offline: dict[str, str]) -> Path:
+    """alpha and beta depend on libs/common by path (editable), gamma does not; delta has a copy
+    of libs/common (not editable) and depends on the project gamma (editable). All four are
+    listed and synced once. alpha's asset keys are `common.ASSETS`, delta's too, under `delta/`."""
+    root = tmp_path_factory.mktemp("dev-library")
+    common = write_project(root / "libs" / "common", "common")
+    (common / "src" / "common" / "__init__.py").write_text(COMMON)
+    keyed = (
+        "from common import ASSETS\nfrom ws_defs import Definitions, asset\n\ndefs = Definitions("
+    )
+    projects = {  # name: (definitions, [tool.uv.sources])
+        "alpha": (
+            keyed + "assets=[asset(key=key)(lambda: 1) for key in ASSETS])\n",
+            'common = { path = "../libs/common", editable = true }',
+        ),
+        "beta": (
+            definitions("beta", imports="import common"),
+            'common = { path = "../libs/common", editable = true }',
+        ),
+        "gamma": (definitions("gamma"), ""),
+        "delta": (
+            keyed + "assets=[asset(key=key, key_prefix='delta')(lambda: 1) for key in ASSETS])\n",
+            'common = { path = "../libs/common" }\ngamma = { path = "../gamma", editable = true }',
+        ),
+    }
+    for name, (code, sources) in projects.items():
+        dependencies = [n for n in ("common", "gamma") if f"{n} = " in sources]
+        folder = write_project(root / name, name, dependencies=dependencies)
+        (folder / "src" / name / "definitions.py").write_text(code)
+        if sources:
+            with (folder / "pyproject.toml").open("a") as pyproject:
+                pyproject.write(f"\n[tool.uv.sources]\n{sources}\n")
+    write_workspace(root, [{"path": name} for name in projects])
+    workspace = read_workspace(root)
+    assert {
+        p.name: [(lib.name, lib.editable) for lib in p.libraries] for p in workspace.projects
+    } == {
+        "alpha": [("common", True)],
+        "beta": [("common", True)],
+        "gamma": [],
+        "delta": [("common", False), ("gamma", True)],
+    }
+    with offline(uv_offline):
+        report = sync_projects(workspace, workspace.projects, jobs=2)
+    assert not report.failed, report.failed
+    return root
+
+
+@pytest.fixture
+def edit_library(with_library: Path) -> Iterator[Callable[[str, str], None]]:
+    """`edit`, in the workspace with a library."""
+    with editing(with_library) as write:
+        yield write
+
+
+def kinds(events: Events, name: str, *, after: int) -> list[str]:
+    """What happened to `name` since `after`, its output left out."""
+    return [e.kind for e in events.all[after:] if e.name == name and e.kind != "output"]
+
+
+def keys(event: DevEvent) -> list[str]:
+    assert event.state is not None and event.state.snapshot is not None, event
+    return [a.key for a in event.state.snapshot.assets]
+
+
+@FORK_OR_PLAIN
+def test_a_library_edit_reloads_the_projects_that_use_it_alone(
+    with_library: Path, edit_library: Callable[[str, str], None], fork: bool
+) -> None:
+    """alpha's keys come from the library: the reload sees its new code, also when forked from
+    a warm process that imported the library for the first load. delta, with a copy of the
+    library in its env, is re-synced instead."""
+    with serving(with_library, fork=fork) as events:
+        first = {name: events.wait_for("loaded", name) for name in PROJECTS}
+        assert keys(first["alpha"]) == ["orders"] and keys(first["delta"]) == ["delta/orders"]
+        mark = events.mark()
+        edit_library(COMMON_INIT, 'ASSETS = ["orders", "refunds", "returns"]\n')
+        alpha = events.wait_for("loaded", "alpha", after=mark)
+        beta = events.wait_for("loaded", "beta", after=mark)
+        events.wait_for("loaded", "delta", after=mark, timeout=60)
+
+        assert keys(alpha) == ["orders", "refunds", "returns"] and counts(alpha)["assets"] == 3
+        assert pid_of(alpha) != pid_of(first["alpha"]) and pid_of(beta) != pid_of(first["beta"])
+        for name in ("alpha", "beta"):
+            reloading = events.wait_for("reloading", name, after=mark)
+            assert reloading.reason == f"{COMMON_INIT} changed"
+            assert kinds(events, name, after=mark) == ["reloading", "loaded"]
+        syncing = events.wait_for("syncing", "delta", after=mark)
+        assert syncing.reason == f"{COMMON_INIT} changed"
+        assert "reloading" not in kinds(events, "delta", after=mark)
+        time.sleep(0.3)  # a reload of gamma would have begun by now
+        assert kinds(events, "gamma", after=mark) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ws sync says `updated` but uv keeps the installed copy of a library that is not "
+    "editable (same version): src/ws/envs/build.py needs `--reinstall-package <library>`",
+)
+def test_a_library_copy_is_installed_again_when_its_code_changes(
+    with_library: Path, edit_library: Callable[[str, str], None]
+) -> None:
+    with serving(with_library, "delta", fork=False) as events:
+        events.wait_for("loaded", "delta", timeout=60)
+        mark = events.mark()
+        edit_library(COMMON_INIT, 'ASSETS = ["orders", "refunds"]\n')
+        delta = events.wait_for("loaded", "delta", after=mark, timeout=60)
+
+        assert events.wait_for("syncing", "delta", after=mark).reason == f"{COMMON_INIT} changed"
+        assert keys(delta) == ["delta/orders", "delta/refunds"]
+
+
+def test_a_project_that_is_a_library_reloads_with_the_projects_that_use_it(
+    with_library: Path, edit_library: Callable[[str, str], None]
+) -> None:
+    with serving(with_library, fork=True) as events:
+        for name in PROJECTS:
+            events.wait_for("loaded", name)
+        mark = events.mark()
+        edit_library("gamma/src/gamma/definitions.py", definitions("gamma", assets=2))
+        gamma = events.wait_for("loaded", "gamma", after=mark)
+        events.wait_for("loaded", "delta", after=mark)
+
+        assert counts(gamma)["assets"] == 2
+        assert events.wait_for("reloading", "gamma", after=mark).reason == (
+            "src/gamma/definitions.py changed"
+        )
+        assert events.wait_for("reloading", "delta", after=mark).reason == (
+            "gamma/src/gamma/definitions.py changed"
+        )
+        time.sleep(0.3)  # a reload of alpha or beta would have begun by now
+        assert kinds(events, "alpha", after=mark) == kinds(events, "beta", after=mark) == []
+
+
+def test_a_library_pyproject_change_resyncs_the_projects_that_use_it(
+    with_library: Path, edit_library: Callable[[str, str], None]
+) -> None:
+    pyproject = (with_library / "libs/common/pyproject.toml").read_text()
+    with serving(with_library, fork=True) as events:
+        first = {name: events.wait_for("loaded", name) for name in PROJECTS}
+        mark = events.mark()
+        edit_library(
+            "libs/common/pyproject.toml",
+            pyproject.replace("dependencies = [", 'dependencies = ["tinydep",'),
+        )
+        for name in ("alpha", "beta", "delta"):
+            syncing = events.wait_for("syncing", name, after=mark)
+            reloaded = events.wait_for("loaded", name, after=mark, timeout=60)
+            assert syncing.reason == "libs/common/pyproject.toml changed"
+            assert pid_of(reloaded) != pid_of(first[name])
+            python = with_library / name / ".venv/bin/python"
+            assert subprocess.run([python, "-c", "import tinydep"], check=False).returncode == 0
+        assert kinds(events, "gamma", after=mark) == []
 
 
 def test_unknown_project_is_a_usage_error(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]

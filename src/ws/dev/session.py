@@ -4,10 +4,14 @@ File events come from watchfiles' Rust backend (inotify, FSEvents, ReadDirectory
 polling), grouped until 20 ms pass without one (at most 50 ms). Two watchers, so that no env (often
 thousands of folders) is ever watched: one recursive over each project's code folders (`src/`, or
 its top-level package), one flat over each project root (pyproject.toml, uv.lock, .python-version,
-top-level modules) and the workspace root (ws.toml). Routing:
+top-level modules) and the workspace root (ws.toml); each local library's code folders and root
+are watched the same way. Routing:
 - a `.py` file of a project changed: that project reloads, alone;
 - pyproject.toml, uv.lock or .python-version: the workspace is read again, that env re-synced,
   then the project reloads from a fresh process;
+- a library's `.py` file: each served project that uses it reloads (one with a copy of it in its
+  env, not editable, is re-synced); its pyproject.toml re-syncs them. A served project may be a
+  library of another: its edit reaches both;
 - ws.toml: the workspace is read again; servers start or stop for projects added or removed.
 
 Events go to one callback, one at a time (the session serialises them), so it needs no lock of its
@@ -162,28 +166,13 @@ class DevSession:
         config_changed = False
         removed: list[ProjectServer] = []
         with self._lock:
-            roots = {server.project.root: name for name, server in self._servers.items()}
             libraries = self._library_users()
             for text in paths:
                 path = Path(text)
                 if path == self._workspace.root / CONFIG_NAME:
                     config_changed = True
-                    continue
-                library = _owner_of(path, {root: str(root) for root in libraries})
-                if library is not None:  # a library's edit reaches each project that uses it
-                    root = Path(library)
-                    target = envs if path == root / "pyproject.toml" else sources
-                    if target is envs or _is_source(path):
-                        for user in libraries[root]:
-                            target.setdefault(user, []).append(path)
-                    continue
-                name = _owner_of(path, roots)
-                if name is None:
-                    continue
-                if path.parent == self._servers[name].project.root and path.name in ENV_FILES:
-                    envs.setdefault(name, []).append(path)
-                elif _is_source(path):
-                    sources.setdefault(name, []).append(path)
+                else:
+                    self._route(path, libraries, sources, envs)
             if config_changed or envs:
                 reasons = {n: _changed(f, self._servers[n].project.root) for n, f in envs.items()}
                 removed = self._follow_workspace(reasons)
@@ -196,12 +185,42 @@ class DevSession:
             server.kill()
             server.join()
 
-    def _library_users(self) -> dict[Path, list[str]]:
-        """Each local library's folder, and the served projects that use it (transitively)."""
-        users: dict[Path, list[str]] = {}
+    def _route(
+        self,
+        path: Path,
+        libraries: dict[Path, list[tuple[str, bool]]],
+        sources: dict[str, list[Path]],
+        envs: dict[str, list[Path]],
+    ) -> None:
+        """Add a changed file to the reloads (`sources`) or re-syncs (`envs`) it calls for.
+
+        It belongs to the innermost project or library folder that holds it; a served project
+        may be a library too. A library's edit reaches each served project that uses it: its
+        pyproject.toml re-syncs them, its code reloads them, or re-syncs those that have a copy
+        of it (not editable) in their env.
+        """
+        roots = {server.project.root: name for name, server in self._servers.items()}
+        folder = next((f for f in path.parents if f in roots or f in libraries), None)
+        if folder is None:
+            return
+        name = roots.get(folder)
+        if name is not None and path.parent == folder and path.name in ENV_FILES:
+            envs.setdefault(name, []).append(path)
+        elif name is not None and _is_source(path):
+            sources.setdefault(name, []).append(path)
+        for user, editable in libraries.get(folder, []):
+            if path == folder / "pyproject.toml" or (_is_source(path) and not editable):
+                envs.setdefault(user, []).append(path)
+            elif _is_source(path):
+                sources.setdefault(user, []).append(path)
+
+    def _library_users(self) -> dict[Path, list[tuple[str, bool]]]:
+        """Each local library's folder, and the served projects that use it (transitively),
+        each with whether its env has the library editable."""
+        users: dict[Path, list[tuple[str, bool]]] = {}
         for name, server in self._servers.items():
             for library in server.project.libraries:
-                users.setdefault(library.path, []).append(name)
+                users.setdefault(library.path, []).append((name, library.editable))
         return users
 
     def _follow_workspace(self, env_changes: dict[str, str]) -> list[ProjectServer]:
@@ -257,14 +276,6 @@ def _is_source(path: Path) -> bool:
     return (
         path.suffix == ".py" and not path.name.startswith(".") and "__pycache__" not in path.parts
     )
-
-
-def _owner_of(path: Path, roots: dict[Path, str]) -> str | None:
-    """The project whose root holds `path` (the innermost one)."""
-    for folder in path.parents:
-        if folder in roots:
-            return roots[folder]
-    return None
 
 
 def _changed(files: list[Path], root: Path) -> str:
