@@ -541,11 +541,6 @@ def test_a_library_edit_reloads_the_projects_that_use_it_alone(
         assert kinds(events, "gamma", after=mark) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ws sync says `updated` but uv keeps the installed copy of a library that is not "
-    "editable (same version): src/ws/envs/build.py needs `--reinstall-package <library>`",
-)
 def test_a_library_copy_is_installed_again_when_its_code_changes(
     with_library: Path, edit_library: Callable[[str, str], None]
 ) -> None:

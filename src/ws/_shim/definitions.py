@@ -37,6 +37,18 @@ def display(path: str) -> str:
     return relative.replace(os.sep, "/")
 
 
+# Folders of the project's own code besides its root: the editable local libraries ws names on the
+# loader's command line. Their files are compiled afresh, reloaded and named in errors as the
+# project's are (set once at start by loader.py).
+LIBRARY_ROOTS = []  # type: List[str]
+
+
+def source_roots() -> Tuple[str, ...]:
+    """The folders of the project's own code (each ending in a separator): its root, then its
+    editable libraries."""
+    return tuple(os.path.join(r, "") for r in [os.getcwd(), *LIBRARY_ROOTS])
+
+
 def env_prefixes() -> Tuple[str, ...]:
     """The environment's folders (each ending in a separator): files under them are not the project's."""
     return tuple(os.path.join(p, "") for p in {sys.prefix, sys.exec_prefix, sys.base_prefix})

@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 
-from .definitions import display, env_prefixes
+from .definitions import display, env_prefixes, source_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,10 +58,10 @@ def user_frame(exc: BaseException) -> Optional[Tuple[str, int]]:
     """The deepest frame in the project's own files, else the deepest frame outside ws and importlib."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _is_machinery(f.filename)]
     env = env_prefixes()
-    root = os.path.join(os.getcwd(), "")
+    roots = source_roots()
     for frame in reversed(frames):
         path = os.path.abspath(frame.filename)
-        if path.startswith(root) and not path.startswith(env):
+        if path.startswith(roots) and not path.startswith(env):
             return frame.filename, frame.lineno or 0
     return (frames[-1].filename, frames[-1].lineno or 0) if frames else None
 

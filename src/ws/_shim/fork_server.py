@@ -20,7 +20,7 @@ import sys
 import time
 
 from . import load
-from .definitions import env_prefixes
+from .definitions import env_prefixes, source_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _modules_from_outside(before: Set[str], request: Dict[str, Any]) -> List[str
     The shim's own siblings (dagster_reader, say) are not the project's imports: left out.
     """
     module_name = str(request.get("module") or "")
-    roots = [os.getcwd()] + [os.path.abspath(p) for p in request.get("sys_path") or []]
+    roots = [*source_roots()] + [os.path.abspath(p) for p in request.get("sys_path") or []]
     inside = tuple(os.path.join(r, "") for r in roots)
     env = env_prefixes()
     names = []

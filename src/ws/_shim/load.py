@@ -13,7 +13,14 @@ import os
 import sys
 import time
 
-from .definitions import Failure, display, env_prefixes, find_definitions, has_ws_snapshot
+from .definitions import (
+    Failure,
+    display,
+    env_prefixes,
+    find_definitions,
+    has_ws_snapshot,
+    source_roots,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,7 +50,7 @@ def load(request: Dict[str, Any], baseline: Set[str]) -> Dict[str, Any]:
         if entry in sys.path:
             sys.path.remove(entry)
         sys.path.insert(0, entry)
-    _forget_project_modules(baseline, [os.getcwd(), *extra_path], module_name)
+    _forget_project_modules(baseline, [*source_roots(), *extra_path], module_name)
     started = time.perf_counter()
     module = _import(module_name)
     if attribute == AUTOLOAD_DEFS:

@@ -56,8 +56,10 @@ def main() -> None:
     faulthandler.enable()
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1)
-    _compile_project_sources_afresh(os.getcwd())
+    libraries = [os.path.realpath(arg) for arg in sys.argv[1:]]  # editable local libraries
+    _compile_project_sources_afresh([os.getcwd(), *libraries])
     _import_siblings_privately()
+    _sibling("definitions").LIBRARY_ROOTS[:] = libraries
     baseline = set(sys.modules)
     for line in requests:
         if not line.strip():
@@ -83,8 +85,9 @@ def _take_std_streams() -> Tuple[IO[bytes], IO[bytes]]:
     return os.fdopen(channel_fd, "wb", buffering=0), os.fdopen(requests_fd, "rb")
 
 
-def _compile_project_sources_afresh(root: str) -> None:
-    """Import the project's own files from their source every time, never through __pycache__.
+def _compile_project_sources_afresh(roots: List[str]) -> None:
+    """Import the project's own files (and its editable libraries') from their source every
+    time, never through __pycache__.
 
     CPython trusts a .pyc whose recorded source mtime (whole seconds) and size match, so two saves
     of the same size within one second (`ws dev`, an editor) would load stale code; and writing
@@ -95,7 +98,7 @@ def _compile_project_sources_afresh(root: str) -> None:
     """
     from importlib.machinery import SourceFileLoader
 
-    project = os.path.join(os.path.realpath(root), "")
+    project = tuple(os.path.join(os.path.realpath(root), "") for root in roots)
     env = os.path.join(os.path.realpath(sys.prefix), "")
     cached_get_code = SourceFileLoader.get_code
 

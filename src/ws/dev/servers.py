@@ -13,7 +13,6 @@ forked server is loaded, swapped, reaped and killed, is `ws.dev.processes`.
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 import time
@@ -162,8 +161,7 @@ class ProjectServer:
         )
         self._emit(DevEvent("loaded", project.name, self.state))
         self._store(project, key, result)
-        own = _editable_library_modules(project)
-        self._processes.preload([m for m in modules if m.partition(".")[0] not in own])
+        self._processes.preload(modules)  # the shim leaves editable libraries' code out
 
     def _store(self, project: Project, key: str, result: LocationResult) -> None:
         """Cache a load's outcome as `ws list defs` does, under the key from before the load.
@@ -217,31 +215,6 @@ class ProjectServer:
         pid = self.state.pid
         self.state = replace(self.state, status="stopped", pid=None)
         self._emit_event(DevEvent("stopped", self.project.name, replace(self.state, pid=pid)))
-
-
-def _editable_library_modules(project: Project) -> set[str]:
-    """The top-level modules of the project's editable libraries.
-
-    Their code is read from the library's folder, as the project's own is, so a warm fork server
-    must not import it ahead of a load: a child forked from it would keep the old code after an
-    edit. The fork server counts as imported "from outside" whatever lies outside the project
-    folder and its sys_path, which an editable library does.
-    """
-    names: set[str] = set()
-    for library in project.libraries:
-        if not library.editable:  # a copy in the env: changing it re-syncs, which starts afresh
-            continue
-        for folder in library.code_paths():
-            if folder.name != "src":
-                names.add(folder.name)
-                continue
-            with contextlib.suppress(OSError):  # removed meanwhile: nothing of it to leave out
-                for entry in folder.iterdir():
-                    if entry.is_dir() and entry.name.isidentifier():
-                        names.add(entry.name)
-                    elif entry.suffix == ".py" and entry.stem.isidentifier():
-                        names.add(entry.stem)
-    return names
 
 
 @dataclass

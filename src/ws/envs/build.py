@@ -159,6 +159,9 @@ def _install(
     args += ["--exact", "--compile-bytecode", *_find_links(wheel.parent)]
     if reinstall:
         args.append("--reinstall")
+    for library in project.libraries:
+        if not library.editable:  # a copy: its code may have changed under the same version
+            args += ["--reinstall-package", library.name]
     wanted = ["-e", str(project.root)]
     if pins is None or depends_on_ws_defs(project):
         # A direct reference wins over any index, and also satisfies a project that lists

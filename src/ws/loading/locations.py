@@ -25,6 +25,7 @@ def load_target(project: Project) -> LoadTarget:
         attribute=project.settings.attribute,
         sys_path=project.sys_path,
         env=env_root(project),
+        libraries=tuple(lib.path for lib in project.libraries if lib.editable),
     )
 
 

@@ -38,6 +38,9 @@ class LoadTarget:
     sys_path: tuple[str, ...] = ()  # prepended to sys.path; relative entries are from root
     # The env's folder (envs knows where it is): a crash report skips its frames for the project's.
     env: Path = field(kw_only=True)
+    # Editable local libraries: the shim treats their code as the project's (compiled from source,
+    # reloaded by `ws dev`, named in errors).
+    libraries: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

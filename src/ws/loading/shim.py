@@ -139,7 +139,7 @@ class ShimProcess:
             return
         # -I keeps user site-packages, PYTHONPATH and the shim's own folder out of sys.path; it also
         # ignores PYTHONUTF8 from clean_env(), hence -X utf8.
-        argv = [str(t.python), "-I", "-X", "utf8", str(SHIM_PATH)]
+        argv = [str(t.python), "-I", "-X", "utf8", str(SHIM_PATH), *map(str, t.libraries)]
         log.debug("load: %s  (in %s)", " ".join(argv), t.root)
         try:
             proc = subprocess.Popen(
