@@ -13,7 +13,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterable, Optional, Tuple
+    from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 
 class Failure(Exception):
@@ -40,7 +40,7 @@ def display(path: str) -> str:
 # Folders of the project's own code besides its root: the editable local libraries ws names on the
 # loader's command line. Their files are compiled afresh, reloaded and named in errors as the
 # project's are (set once at start by loader.py).
-LIBRARY_ROOTS = []  # type: List[str]
+LIBRARY_ROOTS: List[str] = []
 
 
 def source_roots() -> Tuple[str, ...]:
