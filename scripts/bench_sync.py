@@ -2,7 +2,7 @@
 
 The contenders build the same projects (tiny stdlib backend; each depends on ws-defs and on one
 local wheel) on the same interpreter, offline:
-  ws     `ws sync` (virtualenv API + `uv pip install --compile-bytecode`, CPU-count jobs)
+  ws     `ws sync` (virtualenv API + `uv pip install`, CPU-count jobs)
   (a)    `python -m venv` + `pip install -e`, one project after the other
   (b)    `uv venv` + `uv pip install -e`, one project after the other
 Cold means no env folder: each contender's envs are deleted before every run (untimed). uv's cache
@@ -52,9 +52,9 @@ def bench_sync(report: Report, runs: int, scratch: Path) -> None:
         "sync: every contender builds the same projects (tiny stdlib PEP 660 backend, deps ws-defs"
         f" + one local wheel) on {python}, offline (UV_OFFLINE=1 + UV_FIND_LINKS; pip --no-index"
         " --find-links). Cold = env folders deleted before each run; uv's cache, shared by ws and"
-        f" (b), is warm; pip uses its default cache. ws runs {bench.CPUS} jobs (the CPU count) and"
-        " compiles bytecode (uv pip --compile-bytecode), which (b) does not. (a) is timed in the"
-        f" first {PIP_RUNS} rounds only."
+        f" (b), is warm; pip uses its default cache. ws runs {bench.CPUS} jobs (the CPU count);"
+        " neither ws nor (b) compiles bytecode at sync (the first import writes it). (a) is timed"
+        f" in the first {PIP_RUNS} rounds only."
     )
 
 

@@ -426,3 +426,27 @@ def test_a_uv_workspace_member_gets_its_own_env_from_the_workspace_lock(
     assert _python(venv, "import tinydep; print(tinydep.VERSION)").stdout.strip() == "1.0"
     assert _python(venv, "import common").returncode == 0  # the member it depends on
     assert [lib.name for lib in workspace.project("app").libraries] == ["common"]
+
+
+# --- bytecode: made by the first load, not for every file at sync -----------------------------
+
+
+def _pycs(venv: Path) -> list[Path]:
+    return sorted(venv.glob("lib/python*/site-packages/tinydep/__pycache__/*.pyc"))
+
+
+def test_a_sync_compiles_nothing_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("UV_COMPILE_BYTECODE", raising=False)
+    write_project(tmp_path / "lazy", "lazy", dependencies=["tinydep"])
+    eager = write_project(tmp_path / "eager", "eager", dependencies=["tinydep"])
+    with (eager / "pyproject.toml").open("a") as handle:
+        handle.write("\n[tool.ws]\ncompile-bytecode = true\n")
+    write_workspace(tmp_path, [{"path": "lazy"}, {"path": "eager"}])
+    workspace = read_workspace(tmp_path)
+
+    assert _sync(workspace) == {"lazy": "created", "eager": "created"}
+
+    assert _pycs(tmp_path / "lazy" / ".venv") == []  # the first import writes what it needs
+    assert _pycs(tmp_path / "eager" / ".venv") != []  # images, CI, read-only envs: all of it

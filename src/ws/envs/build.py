@@ -156,7 +156,9 @@ def _install(
     project = env.project
     wheel = defs_wheel()
     args = [uv, "pip", "install", "--python", str(env.python), *common]
-    args += ["--exact", "--compile-bytecode", *_find_links(wheel.parent)]
+    args += ["--exact", *_find_links(wheel.parent)]
+    if project.settings.compile_bytecode:  # else uv's own UV_COMPILE_BYTECODE decides
+        args.append("--compile-bytecode")
     if reinstall:
         args.append("--reinstall")
     for library in project.libraries:

@@ -39,6 +39,7 @@ class ToolSettings:
     attribute: str | None = None
     owner: str | None = None
     groups: tuple[str, ...] = ()
+    compile_bytecode: bool = False  # bytecode for every file of the env at sync (images, CI)
 
 
 @dataclass(frozen=True)

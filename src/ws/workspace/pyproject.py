@@ -17,7 +17,7 @@ from ws.workspace.libraries import local_libraries
 from ws.workspace.model import Project, ToolSettings, check_project_name
 from ws.workspace.toml import optional_str, read_toml, reject_unknown_keys
 
-_TOOL_WS_KEYS = {"module", "attribute", "owner", "groups"}
+_TOOL_WS_KEYS = {"module", "attribute", "owner", "groups", "compile-bytecode"}
 
 
 def read_project(
@@ -107,8 +107,16 @@ def _project_metadata(
         attribute=optional_str(tool, "attribute", pyproject, "[tool.ws]"),
         owner=optional_str(tool, "owner", pyproject, "[tool.ws]"),
         groups=tuple(groups),
+        compile_bytecode=_flag(tool, "compile-bytecode", pyproject),
     )
     return name, settings, requires if isinstance(requires, str) else None
+
+
+def _flag(table: dict[str, Any], key: str, pyproject: Path) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{pyproject}: [tool.ws] {key} must be true or false, not {value!r}.")
+    return value
 
 
 def _python_version_file(folder: Path, rel: str) -> tuple[str, str] | None:
