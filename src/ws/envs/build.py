@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -49,9 +48,9 @@ def build_environment(
 ) -> BuildStatus:
     """Create (if needed) and install; mark the env ready last. Call under the env's lock.
 
-    What can fail without touching the env comes first (reading the lock); an install that uv
-    refuses before installing anything (no solution, a build that fails) leaves a good env as
-    it was, marker and all, and says so (`BuildFailed.env_intact`).
+    An install that uv refuses before installing anything (no solution, a lock it cannot read, a
+    build that fails) leaves a good env as it was, marker and all, and says so
+    (`BuildFailed.env_intact`).
     """
     if env.project.external_python is not None:
         raise BuildFailed(f"{env.venv} is an external environment; ws never builds it.")
@@ -64,7 +63,6 @@ def build_environment(
     recreate = plan.action in ("create", "refuse") or (reinstall and origin == "created")
     uv = uv_binary()
     common = ["--color", "never"] + (["--offline"] if offline else [])
-    pins = _export_lock(env, uv, common, cancel) if lock_file(env.project) else None
     previous = None if recreate else _read_bytes(env.marker)
     if recreate:
         on_stage("creating")
@@ -75,7 +73,7 @@ def build_environment(
     before = _site_entries(env.venv)
     on_stage("installing")
     try:
-        _install(env, uv, common, pins, reinstall=reinstall and not recreate, cancel=cancel)
+        _install(env, uv, common, reinstall=reinstall and not recreate, cancel=cancel)
     except BuildFailed as exc:
         if previous is not None and _site_entries(env.venv) == before:
             write_atomic(env.marker, previous)  # uv installed nothing: the env is as it was
@@ -145,78 +143,58 @@ def _create(env: Environment) -> None:
 
 
 def _install(
-    env: Environment,
-    uv: str,
-    common: list[str],
-    pins: str | None,
-    *,
-    reinstall: bool,
-    cancel: threading.Event | None,
+    env: Environment, uv: str, common: list[str], *, reinstall: bool, cancel: threading.Event | None
 ) -> None:
+    """Install what the project asks for: with a lock, exactly what `uv sync --frozen` installs
+    (uv itself, into this env); without one, the project and its groups, resolved by uv."""
     project = env.project
-    wheel = defs_wheel()
-    args = [uv, "pip", "install", "--python", str(env.python), *common]
-    args += ["--exact", *_find_links(wheel.parent)]
+    options = [*common]
     if project.settings.compile_bytecode:  # else uv's own UV_COMPILE_BYTECODE decides
-        args.append("--compile-bytecode")
+        options.append("--compile-bytecode")
     if reinstall:
-        args.append("--reinstall")
+        options.append("--reinstall")
     for library in project.libraries:
         if not library.editable:  # a copy: its code may have changed under the same version
-            args += ["--reinstall-package", library.name]
-    wanted = ["-e", str(project.root)]
-    if pins is None or depends_on_ws_defs(project):
-        # A direct reference wins over any index, and also satisfies a project that lists
-        # ws-defs as an ordinary dependency (`--find-links` above lets resolution see it too).
-        wanted.append(f"{DIST_NAME} @ {wheel.as_uri()}")
-    with tempfile.TemporaryDirectory(prefix="ws-sync-") as scratch:
-        if pins is not None:
-            locked = Path(scratch) / "locked.txt"
-            locked.write_text(pins, encoding="utf-8")
-            # The lock is the whole resolution: install its pins exactly, resolve nothing.
-            args += ["--no-deps", "-r", str(locked), *wanted]
-        else:
-            args += wanted
-            for group in install_groups(project):
-                args += ["--group", f"pyproject.toml:{group}"]
-        lock = lock_file(project)
-        cwd = lock.parent if lock is not None else project.root  # the export's relative paths
-        result = process.run(args, cwd=cwd, env=_uv_env(), cancel=cancel)
-    _check_cancel(cancel)
-    if not result.ok:
-        raise BuildFailed(
-            f"uv could not install {project.name} into {env.venv}:\n"
-            + relevant_lines(result.stderr or result.stdout)
-        )
+            options += ["--reinstall-package", library.name]
+    wheel = defs_wheel()
+    ours = f"{DIST_NAME} @ {wheel.as_uri()}"
+    lock = lock_file(project)
+    if lock is not None:
+        _run_uv(env, _locked_sync(env, uv, lock, options), lock.parent, cancel)
+        if depends_on_ws_defs(project):  # ws's own wheel, over whatever the lock says
+            args = [uv, "pip", "install", "--python", str(env.python), *common, "--no-deps"]
+            _run_uv(env, [*args, ours], project.root, cancel)
+        return
+    args = [uv, "pip", "install", "--python", str(env.python), *options, "--exact"]
+    # A direct reference wins over any index, and also satisfies a project that lists ws-defs
+    # as an ordinary dependency (`--find-links` lets resolution see it too).
+    args += [*_find_links(wheel.parent), "-e", str(project.root), ours]
+    for group in install_groups(project):
+        args += ["--group", f"pyproject.toml:{group}"]
+    _run_uv(env, args, project.root, cancel)
 
 
-def _export_lock(
-    env: Environment, uv: str, common: list[str], cancel: threading.Event | None
-) -> str:
-    """The lock's pins for this project, its default groups (as `uv sync` takes them) and its
-    `[tool.ws] groups`, as requirements (uv does the reading). In a uv workspace, the
-    workspace's lock exported for this project's package alone.
-
-    `--frozen` takes the lock as it is (no re-resolution, no network); the project itself is
-    installed editable separately and ws-defs, where the project depends on it, comes from ws's
-    own wheel.
-    """
-    lock = lock_file(env.project)
-    assert lock is not None
-    args = [uv, "export", "--frozen", "--no-hashes", "--format", "requirements.txt"]
-    args += ["--no-header", "--no-annotate", "--no-emit-project"]
-    args += ["--no-emit-package", DIST_NAME, *common]
+def _locked_sync(env: Environment, uv: str, lock: Path, options: list[str]) -> list[str]:
+    """`uv sync --frozen` into this env: the lock as it is (no re-resolution), uv's default
+    groups plus `[tool.ws] groups`, exact. In a uv workspace, for this member's package alone.
+    `--python` names the env's own interpreter, so uv never replaces the env."""
+    args = [uv, "sync", "--frozen", "--python", str(env.python), *options]
     if lock.parent != env.project.root:
         args += ["--package", env.project.name]
     for group in env.project.settings.groups:
         args += ["--group", group]
-    result = process.run(args, cwd=lock.parent, env=_uv_env(), cancel=cancel)
+    return args
+
+
+def _run_uv(env: Environment, args: list[str], cwd: Path, cancel: threading.Event | None) -> None:
+    variables = {"UV_PROJECT_ENVIRONMENT": str(env.venv)}  # uv sync's target: this env
+    result = process.run(args, cwd=cwd, env=_uv_env(variables), cancel=cancel)
     _check_cancel(cancel)
     if not result.ok:
         raise BuildFailed(
-            f"uv could not read {lock}:\n" + relevant_lines(result.stderr), env_intact=True
+            f"uv could not install {env.project.name} into {env.venv}:\n"
+            + relevant_lines(result.stderr or result.stdout)
         )
-    return result.stdout
 
 
 def _site_entries(venv: Path) -> list[tuple[str, int]]:
@@ -250,6 +228,6 @@ def _check_cancel(cancel: threading.Event | None) -> None:
         raise Cancelled
 
 
-def _uv_env() -> dict[str, str]:
+def _uv_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     # uv must never fetch an interpreter of its own (measured: 6.4 s lost when it does).
-    return process.clean_env({"UV_PYTHON_DOWNLOADS": "never", "NO_COLOR": "1"})
+    return process.clean_env({"UV_PYTHON_DOWNLOADS": "never", "NO_COLOR": "1", **(extra or {})})
