@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -504,3 +505,50 @@ def test_a_broken_project_is_listed_with_its_error_and_hides_no_other(workspace:
     assert "bad: " in result.out and "pyproject.toml is not valid TOML" in result.out
     rows = json.loads(ws("list", "projects", "--json").out)["projects"]
     assert [(r["name"], r["problem"] is None) for r in rows] == [("good", True), ("bad", False)]
+
+
+# --- a new user's first hour: errors that lead somewhere --------------------------------------
+
+
+def test_a_misspelt_project_name_suggests_the_close_ones(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "sales", cwd=workspace).code == 0
+    result = ws("run", "salse", "--", "python", "-V", cwd=workspace)
+    assert result.code == 2
+    assert "did you mean sales?" in result.err and "ws add salse" not in result.err
+    unknown = ws("run", "zzz", "--", "python", "-V", cwd=workspace)
+    assert "add it with `ws add zzz`" in unknown.err  # nothing close: the add it may need
+
+
+def test_workspace_option_takes_the_ws_toml_itself(workspace: Path, ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = ws("-w", str(workspace / "ws.toml"), "list", "projects", "--json", cwd=tmp_path)
+    assert result.code == 0, result
+
+
+def test_a_path_outside_the_workspace_names_the_flag_and_the_folder(  # type: ignore[no-untyped-def]
+    workspace: Path, ws, tmp_path: Path
+) -> None:
+    before = tree_snapshot(workspace)
+    result = ws("add", "x", "--path", str(tmp_path / "outside"), cwd=workspace)
+    assert result.code == 2
+    assert (
+        f"--path {tmp_path / 'outside'}" in result.err and "ws.toml: project path" not in result.err
+    )
+    assert tree_snapshot(workspace) == before
+
+
+def test_the_examples_take_the_python_asked_for_and_the_readme_names_no_other_project(  # type: ignore[no-untyped-def]
+    tmp_path: Path, ws
+) -> None:
+    result = ws("init", str(tmp_path / "w"), "--example", "--python", "3.9")
+    assert result.code == 0, result
+    for name in ("marketing", "finance"):
+        assert (tmp_path / "w" / "projects" / name / ".python-version").read_text().strip() == "3.9"
+    assert "pypi.org/project/ws" not in (tmp_path / "w" / "README.md").read_text()
+
+
+def test_a_project_without_a_request_says_it_gets_the_default(workspace: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    assert ws("add", "plain", cwd=workspace).code == 0
+    result = ws("list", "projects", cwd=workspace)
+    own = ".".join(map(str, sys.version_info[:3]))
+    assert f"default ({own}, ws's own)" in result.out
+    assert "(running ws)" not in result.out

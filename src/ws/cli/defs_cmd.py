@@ -33,7 +33,7 @@ NoCache = Annotated[
 Timeout = Annotated[
     float | None,
     typer.Option(
-        help="Seconds one project may take to load. Default: \\[workspace] timeout, else 60."
+        help="Seconds one project may take to load. Default: [workspace] timeout, else 60."
     ),
 ]
 Jobs = Annotated[

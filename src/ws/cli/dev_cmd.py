@@ -46,7 +46,7 @@ def dev(
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option(help="Seconds one load may take. Default: \\[workspace] timeout, else 60."),
+        typer.Option(help="Seconds one load may take. Default: [workspace] timeout, else 60."),
     ] = None,
 ) -> None:
     """Serve each project's definitions and reload a project when its files change, until Ctrl-C.

@@ -22,13 +22,20 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's own help: it rewraps each paragraph to the terminal (Rich's kept the docstrings'
+    # line breaks mid-sentence and read `[tool.ws]` as markup).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 list_app = typer.Typer(
-    help="List the workspace's projects or their definitions.", no_args_is_help=True
+    help="List the workspace's projects or their definitions.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 python_app = typer.Typer(
-    help="Find the Python interpreters installed on this machine.", no_args_is_help=True
+    help="Find the Python interpreters installed on this machine.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

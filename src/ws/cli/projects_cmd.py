@@ -51,7 +51,8 @@ def init(
     """
     from ws.workspace.manage import init_workspace
 
-    example_pythons = _example_pythons() if example else None
+    # With --python, both examples ask for it; else the two newest minor versions installed.
+    example_pythons = ((python, python) if python else _example_pythons()) if example else None
     result = init_workspace(
         path, name=name, python=python, example_pythons=example_pythons, from_file=from_file
     )
@@ -170,7 +171,9 @@ def _projects_cells(
     notes: list[str] = []
     reasons: list[str] = []
     for project, row in zip(workspace.projects, rows, strict=True):
-        request = row["python"] or style("(running ws)", "dim")
+        # No request: the interpreter running ws, named so it reads as a choice, not a gap.
+        own = row["interpreter_version"] or "?"
+        request = row["python"] or style(f"default ({own}, ws's own)", "dim")
         name = row["name"]
         if project.problem_message is not None:
             problem = "missing" if row["problem"] == "missing" else "invalid"

@@ -60,10 +60,14 @@ def sync(
         bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")
     ] = False,
 ) -> None:
-    """Build each project's environment: the project (editable), its dependencies and ws-defs.
+    """Build each project's environment at <project>/.venv: what `uv sync` would install (the
+    project editable, its dependencies and default groups, exactly its uv.lock), its local
+    libraries, and ws-defs.
 
-    An env whose inputs (interpreter, pyproject.toml, uv.lock, [tool.ws] groups) did not change
-    is left alone. Exit code 1 when a project failed; the others are still built.
+    An env whose inputs (interpreter, what pyproject.toml says to install, the lock, groups,
+    local libraries) did not change is left alone; one that `uv sync` made is taken over in
+    place. A sync that fails before installing anything leaves a working env as it was. Exit
+    code 1 when a project failed; the others are still built.
     """
     workspace = _common.load_workspace()
     projects = workspace.select(names or [], owner=owner, cwd=Path.cwd())

@@ -131,6 +131,12 @@ def add_project(
         )
     given = path if path is not None else workspace.root / "projects" / name
     rel = relative_to_root(workspace.root, given)
+    if path is not None and (rel == ".." or rel.startswith("../")):  # nothing was written
+        raise ConfigError(
+            f"--path {path} is {given.resolve()}, outside the workspace {workspace.root}; "
+            "a project lives inside its workspace folder: move it there, or run `ws init` in "
+            "a folder that holds both."
+        )
     folder = entry_path(workspace.root, rel, config)
     if any(p.root.resolve() == folder for p in workspace.projects):
         raise ConfigError(f"{config} already lists the folder {rel!r}; nothing to add.")

@@ -132,10 +132,18 @@ class Workspace:
         for project in self.projects:
             if project.name == wanted:
                 return project
-        known = ", ".join(p.name for p in self.projects) or "none yet"
+        names = [p.name for p in self.projects]
+        import difflib  # only on this error path
+
+        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+        if close:
+            raise ConfigError(
+                f"no project named {name!r} in {self.config_path}; did you mean "
+                f"{' or '.join(close)}? (projects: {', '.join(names)})"
+            )
         raise ConfigError(
-            f"no project named {name!r} in {self.config_path} (projects: {known}); "
-            f"add it with `ws add {name}`."
+            f"no project named {name!r} in {self.config_path} "
+            f"(projects: {', '.join(names) or 'none yet'}); add it with `ws add {name}`."
         )
 
     def project_at(self, folder: Path) -> Project | None:

@@ -41,6 +41,8 @@ def find_root(explicit: Path | None, cwd: Path) -> Path:
     """
     if explicit is not None:
         root = explicit.expanduser().resolve()
+        if root.is_file() and root.name in (CONFIG_NAME, "dg.toml"):
+            root = root.parent  # the file itself names its workspace too
         if (root / CONFIG_NAME).is_file():
             return root
         from ws.workspace.dagster import is_dg_workspace
