@@ -656,3 +656,39 @@ def test_the_fork_server_outlives_children_that_crash_or_hang(
         assert good.child_ended(pid) is None
         good.release(pid)
         assert not alive(pid) and good.child_ended(pid) == "is not running"
+
+
+def test_piped_ws_dev_prints_a_line_per_event_as_it_happens(
+    workspace: Path, edit: Callable[[str, str], None]
+) -> None:
+    """In a CI log or behind `| tee`, a live table would show only its last frame."""
+    command = [sys.executable, "-m", "ws", "dev"]
+    lines: queue.Queue[str] = queue.Queue()
+
+    def wait_for(text: str) -> str:
+        while True:
+            line = lines.get(timeout=30)
+            if text in line:
+                return line
+
+    with subprocess.Popen(
+        command, cwd=workspace, env=child_env(), stdout=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        reader = threading.Thread(target=lambda: [lines.put(x.rstrip("\n")) for x in proc.stdout])
+        reader.start()
+        try:
+            loaded = wait_for("alpha  loaded")
+            assert "Python " in loaded and " assets" in loaded and "pid " in loaded
+            wait_for("beta  loaded")
+            edit("alpha/src/alpha/definitions.py", definitions("alpha", assets=2))
+            assert "definitions.py changed" in wait_for("alpha  reloading")
+            assert "2 assets" in wait_for("alpha  loaded")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(timeout=15)
+            reader.join()
+    rest = list(lines.queue)
+    assert code == 0
+    assert any(line.startswith("alpha  stopped") for line in rest)
+    assert not any("\x1b[" in line for line in rest)  # plain text, no terminal codes

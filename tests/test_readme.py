@@ -28,3 +28,13 @@ def test_the_readme_demo_command_is_there() -> None:
     script = (REPO / "scripts" / "demo.sh").read_text()
     for step in ("init", "--example", "sync", "list projects", "list defs"):
         assert step in script
+
+
+def test_readme_lists_every_ws_dev_event() -> None:
+    from typing import get_args
+
+    from ws.dev.events import EventKind
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [kind for kind in get_args(EventKind) if f"| `{kind}` |" not in text]
+    assert missing == []
