@@ -493,3 +493,27 @@ def test_an_empty_workspace_says_how_to_add_a_project(tmp_path: Path, ws) -> Non
     assert "lists no projects yet" in listed.err and "ws add NAME" in listed.err
     checked: WsResult = ws("check", "--json", cwd=tmp_path)
     assert json.loads(checked.out) == {"version": 1, "locations": [], "problems": []}
+
+
+def test_verbose_shows_the_users_frames_of_a_failed_import(synced: Synced, ws) -> None:  # type: ignore[no-untyped-def]
+    result: WsResult = ws("-v", "list", "defs", "defs-raises", "--no-cache", cwd=synced.root)
+
+    assert result.code == 1
+    assert TRACEBACK in result.out
+    assert "src/defs_raises/settings.py" in result.out  # where the user's code raised
+    assert "_shim" not in result.out  # ws's loader stays out of it
+    quiet: WsResult = ws("list", "defs", "defs-raises", "--no-cache", cwd=synced.root)
+    assert TRACEBACK not in quiet.out
+
+
+def test_an_invalid_pyproject_is_its_own_problem_not_a_missing_env(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]
+    write_defs_project(tmp_path / "broken", "broken", "defs = None\n")
+    (tmp_path / "broken" / "pyproject.toml").write_text('[project]\nname = "broken"\nversion = \n')
+    write_workspace(tmp_path, [{"path": "broken"}])
+
+    result: WsResult = ws("list", "defs", "--json", cwd=tmp_path)
+
+    [location] = json.loads(result.out)["locations"]
+    assert location["error"]["kind"] == "invalid_project"
+    assert "pyproject.toml is not valid TOML" in location["error"]["message"]
+    assert "line 3" in location["error"]["message"]  # tomllib's own position

@@ -200,6 +200,8 @@ def _error_lines(location: LocationResult, width: int | None, style: Styles) -> 
     lines = fold(f"{name}  {kind} {headline}", width)
     for line in details.splitlines():  # a crash's or a timeout's stderr tail, set off under it
         lines += fold(style(f"    {line}", "dim"), width)
+    if _common.options.verbose and error.traceback:  # the user's frames (the shim hid its own)
+        lines += [style(f"    {line}", "dim") for line in error.traceback.rstrip().splitlines()]
     return lines
 
 

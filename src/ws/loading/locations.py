@@ -32,8 +32,11 @@ def load_target(project: Project) -> LoadTarget:
 def unloadable(project: Project) -> LocationResult | None:
     """An error result when the project cannot be loaded at all, else None."""
     if project.problem_message is not None:
-        message = project.problem_message
-    elif project.external_python is not None:
+        # A folder gone means no environment to load from; anything else is the project's own
+        # files (an invalid pyproject.toml, a library path that does not exist): its own kind.
+        kind = "env_missing" if project.problem == "missing" else "invalid_project"
+        return failed(project.name, kind, project.problem_message)
+    if project.external_python is not None:
         if project.external_python.exists():
             return None
         message = (

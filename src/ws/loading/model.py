@@ -18,7 +18,7 @@ SNAPSHOT_VERSION = 1
 # from `ws dev` (a re-sync failed) and the shim (a request it could not read).
 ERROR_KINDS = (
     "env_missing", "import_error", "no_definitions", "multiple_definitions",
-    "invalid_definitions", "timeout", "crashed", "sync_failed", "bad_request",
+    "invalid_definitions", "timeout", "crashed", "sync_failed", "bad_request", "invalid_project",
 )  # fmt: skip
 
 
