@@ -45,7 +45,7 @@ def fake_build(project: Project, interpreter: Interpreter) -> Environment:
 
 def test_an_env_never_built_is_missing(project: Project) -> None:
     running = resolve_python(None)
-    assert Environment(project, running).plan() == Plan("create", "not built yet")
+    assert Environment(project, running).plan() == Plan("create", "new")
     assert environment_state(project, running) == EnvState("missing", "not built yet")
 
 
@@ -60,10 +60,10 @@ def test_what_changed_decides_between_update_and_recreate(project: Project) -> N
     fake_build(project, running)
     newer = dataclasses.replace(running, version="3.99.0", executable="/opt/python3.99")
     assert Environment(project, newer).plan() == Plan(
-        "create", f"interpreter changed {running.version} -> 3.99.0"
+        "create", f"interpreter {running.version} -> 3.99.0"
     )
     assert environment_state(project, newer) == EnvState(
-        "stale", f"interpreter changed {running.version} -> 3.99.0"
+        "stale", f"interpreter {running.version} -> 3.99.0"
     )
     (project.root / "uv.lock").write_text("version = 1\n")
     assert Environment(project, running).plan() == Plan("update", "uv.lock changed")

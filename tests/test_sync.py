@@ -176,7 +176,7 @@ def test_changes_update_or_recreate_the_env(single: Path) -> None:
         return result.status, result.reason
 
     venv = single / "app" / ".venv"
-    assert sync() == ("created", "not built yet")
+    assert sync() == ("created", "new")
     assert _python(venv, "import tinydep; print(tinydep.VERSION)") == "1.0"
 
     pyproject = single / "app" / "pyproject.toml"
@@ -194,7 +194,7 @@ def test_changes_update_or_recreate_the_env(single: Path) -> None:
     write_workspace(single, [{"path": "app", "python": version}])
     status, reason = sync()
     assert status == "created"
-    assert reason is not None and reason.startswith("interpreter changed 3.")
+    assert reason is not None and reason.startswith("interpreter 3.")
     assert _python(venv, "import sys; print('%d.%d' % sys.version_info[:2])") == version
 
 

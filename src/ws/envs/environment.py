@@ -130,11 +130,11 @@ class Environment:
     def _unmarked(self) -> Plan:
         """No marker: nothing there yet, an env another tool made (uv sync), or something else."""
         if not self.venv.exists():
-            return Plan("create", "not built yet")
+            return Plan("create", "new")
         version = venv_python_version(self.venv)
         if version is None:
             if self.venv.is_dir() and not any(self.venv.iterdir()):
-                return Plan("create", "not built yet")
+                return Plan("create", "new")
             return Plan(
                 "refuse",
                 f"{self.venv} exists and is not a virtual environment, so ws will not replace "
@@ -359,11 +359,11 @@ def _compare(old: dict[str, Any], new: dict[str, Any]) -> Plan:
             before, after = old.get(key) or {}, new[key]
             if before.get("version") != after["version"]:
                 return Plan(
-                    "create", f"interpreter changed {before.get('version')} -> {after['version']}"
+                    "create", f"interpreter {before.get('version')} -> {after['version']}"
                 )
             return Plan(
                 "create",
-                f"interpreter changed {before.get('executable')} -> {after['executable']}",
+                f"interpreter {before.get('executable')} -> {after['executable']}",
             )
     changed = [key for key in new if key not in _RECREATE_KEYS and old.get(key) != new[key]]
     if changed:

@@ -28,8 +28,9 @@ def require_ready(project: Project, resolver: Resolver) -> tuple[Path, str | Non
         warning = sync_warning(project)
         if warning is not None and is_built(project):
             return env_root(project), warning
+        why = "not built yet" if plan.reason == "new" else plan.reason
         raise ProjectFailed(
-            f"the environment of {project.name} ({project.venv}) is not ready: {plan.reason}; "
+            f"the environment of {project.name} ({project.venv}) is not ready: {why}; "
             f"run `ws sync {project.name}` first, or `ws run --sync {project.name} -- ...`."
         )
     return env_root(project), None
