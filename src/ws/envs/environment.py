@@ -358,9 +358,7 @@ def _compare(old: dict[str, Any], new: dict[str, Any]) -> Plan:
                 return Plan("create", _REASONS[key])
             before, after = old.get(key) or {}, new[key]
             if before.get("version") != after["version"]:
-                return Plan(
-                    "create", f"interpreter {before.get('version')} -> {after['version']}"
-                )
+                return Plan("create", f"interpreter {before.get('version')} -> {after['version']}")
             return Plan(
                 "create",
                 f"interpreter {before.get('executable')} -> {after['executable']}",

@@ -25,7 +25,7 @@ from ws.workspace.model import (
 from ws.workspace.pyproject import read_project
 from ws.workspace.toml import optional_str, read_toml, reject_unknown_keys
 
-_WORKSPACE_KEYS = {"name", "python", "projects", "timeout"}
+_WORKSPACE_KEYS = {"name", "python", "projects", "timeout", "registry", "dagster"}
 # name, module, attribute and external_python describe projects ws.toml takes from Dagster
 # (`ws init --from workspace.yaml`): a location name, its target, an env ws never builds.
 _ENTRY_KEYS = {"path", "python", "venv", "name", "module", "attribute", "external_python"}
