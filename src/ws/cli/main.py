@@ -13,7 +13,16 @@ from typing import Annotated
 import typer
 
 from ws import __version__
-from ws.cli import _common, defs_cmd, dev_cmd, export_cmd, projects_cmd, python_cmd, sync_cmd
+from ws.cli import (
+    _common,
+    defs_cmd,
+    dev_cmd,
+    export_cmd,
+    projects_cmd,
+    python_cmd,
+    sync_cmd,
+    ui_cmd,
+)
 from ws.errors import WsError, error_message
 
 app = typer.Typer(
@@ -91,6 +100,7 @@ list_app.command("defs")(defs_cmd.list_defs)
 app.command("check")(defs_cmd.check)
 app.command("dev")(dev_cmd.dev)
 app.command("export")(export_cmd.export)
+app.command("ui")(ui_cmd.ui)
 python_app.command("list")(python_cmd.list_pythons)
 python_app.command("find")(python_cmd.find_python)
 app.add_typer(list_app, name="list")
