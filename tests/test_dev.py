@@ -664,12 +664,15 @@ def test_piped_ws_dev_prints_a_line_per_event_as_it_happens(
     """In a CI log or behind `| tee`, a live table would show only its last frame."""
     command = [sys.executable, "-m", "ws", "dev"]
     lines: queue.Queue[str] = queue.Queue()
+    seen: list[str] = []
 
-    def wait_for(text: str) -> str:
+    def wait_for(text: str, after: int = 0) -> str:
+        """The first line since `after` holding `text` (projects load in either order)."""
         while True:
-            line = lines.get(timeout=30)
-            if text in line:
-                return line
+            for line in seen[after:]:
+                if text in line:
+                    return line
+            seen.append(lines.get(timeout=30))
 
     with subprocess.Popen(
         command, cwd=workspace, env=child_env(), stdout=subprocess.PIPE, text=True
@@ -681,14 +684,15 @@ def test_piped_ws_dev_prints_a_line_per_event_as_it_happens(
             loaded = wait_for("alpha  loaded")
             assert "Python " in loaded and " assets" in loaded and "pid " in loaded
             wait_for("beta  loaded")
+            mark = len(seen)
             edit("alpha/src/alpha/definitions.py", definitions("alpha", assets=2))
-            assert "definitions.py changed" in wait_for("alpha  reloading")
-            assert "2 assets" in wait_for("alpha  loaded")
+            assert "definitions.py changed" in wait_for("alpha  reloading", mark)
+            assert "2 assets" in wait_for("alpha  loaded", mark)
         finally:
             proc.send_signal(signal.SIGINT)
             code = proc.wait(timeout=15)
             reader.join()
-    rest = list(lines.queue)
+    every = seen + list(lines.queue)
     assert code == 0
-    assert any(line.startswith("alpha  stopped") for line in rest)
-    assert not any("\x1b[" in line for line in rest)  # plain text, no terminal codes
+    assert any(line.startswith("alpha  stopped") for line in every)
+    assert not any("\x1b[" in line for line in every)  # plain text, no terminal codes
