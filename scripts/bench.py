@@ -5,8 +5,9 @@ Every comparison runs its commands in turn (A B A B ...) after a warm-up, so a m
 speeds up or slows down during the run affects both alike; each ratio is taken pair by pair and
 the median quoted. Nothing here asserts: the goals are printed beside the figures, with a verdict.
 
-    python scripts/bench.py                     # every section
+    python scripts/bench.py                     # every section but dagster and real
     python scripts/bench.py python sync --runs 7
+    python scripts/bench.py real --runs 3       # needs the registry the first time
     python scripts/bench.py --quick             # fewer sizes and runs: a minute or two
     python scripts/bench.py --write docs/benchmarks.md
 
@@ -16,6 +17,12 @@ PYTHONDONTWRITEBYTECODE=1, under which an editable ws would recompile its module
 So every child the bench starts runs without that variable: the warm-up run writes `__pycache__`
 beside ws's sources (and the projects' sources), as a real install and a user's first run would.
 Big sections live in their own files (`bench_sync.py`, `bench_defs.py`) and are imported lazily.
+
+Sections: python (`ws python list`), sync (cold and no-op `ws sync`, tiny projects), defs
+(`ws list defs`, tiny projects), dev (`ws dev`), and two that need the package registry, so run
+only when named: dagster (ws against `dg` on a dg.toml workspace; `--dagster` adds it) and real
+(Dagster projects with dagster, pandas and a `uv.lock`, on two Pythons, against `uv sync --frozen`
+and `uv pip install`; the registry only the first time, then a cache in ~/.cache/ws-bench).
 """
 
 from __future__ import annotations
@@ -292,7 +299,10 @@ SECTIONS: dict[str, Callable[[Report, int, Path], None]] = {
     "defs": _lazy("bench_defs"),
     "dagster": _lazy("bench_dagster"),  # needs the package registry (dagster, dg)
     "dev": _lazy("bench_dev"),
+    "real": _lazy("bench_real"),  # needs the package registry the first time (dagster, pandas)
 }
+# Sections that reach the package registry: run only when named (or `--dagster` for dagster).
+REGISTRY_SECTIONS = ("dagster", "real")
 
 
 def machine() -> str:
@@ -307,7 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("sections", nargs="*", help=f"sections to run: {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "sections",
+        nargs="*",
+        help=f"sections to run: {', '.join(SECTIONS)} (default: all but"
+        f" {' and '.join(REGISTRY_SECTIONS)}, which need the package registry: name them)",
+    )
     parser.add_argument("--runs", type=int, help="counted runs per command (default 5, quick 3)")
     parser.add_argument("--quick", action="store_true", help="fewer sizes and runs")
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
@@ -322,8 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
     settings.quick = args.quick
     runs = args.runs or (3 if args.quick else 5)
-    # dagster needs the registry and minutes of installing: only when named or asked for.
-    chosen = args.sections or [name for name in SECTIONS if name != "dagster"]
+    # dagster and real need the registry and minutes of installing: only when named or asked for.
+    chosen = args.sections or [name for name in SECTIONS if name not in REGISTRY_SECTIONS]
     if args.dagster and "dagster" not in chosen:
         chosen.append("dagster")
     report = Report()
