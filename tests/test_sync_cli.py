@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from backend.samples import child_env, project_files, write_project, write_wheels, write_workspace
@@ -175,14 +177,19 @@ def _gone(pid: int, timeout: float = 10) -> bool:
     return False
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_an_interrupted_sync_leaves_no_marker_and_the_next_one_completes(
-    tmp_path: Path, signum: int, code: int
-) -> None:
+class _Stalled(NamedTuple):
+    root: Path
+    sync: subprocess.Popen[str]
+    backend: int  # the build backend's pid
+    files: dict[str, bytes]  # the project's files before the sync
+
+
+def _stalled_sync(tmp_path: Path) -> _Stalled:
+    """`ws sync` in a session of its own, caught while its installer runs a 60 s build."""
     root = tmp_path / "ws"
     write_project(root / "app", "app", dependencies=["tinydep"])
     write_workspace(root, [{"path": "app"}])
-    before = project_files(root / "app")
+    files = project_files(root / "app")
     started = tmp_path / "backend.pid"
     sync = subprocess.Popen(
         [sys.executable, "-m", "ws", "sync"],
@@ -193,10 +200,20 @@ def test_an_interrupted_sync_leaves_no_marker_and_the_next_one_completes(
         text=True,
         start_new_session=True,
     )
-    backend = int(_wait_for(started))
-    # As a terminal's Ctrl-C does: the signal goes to ws's group; the installer has its own.
-    os.killpg(sync.pid, signum)
-    _, err = sync.communicate(timeout=30)
+    return _Stalled(root, sync, int(_wait_for(started)), files)
+
+
+def _ended_cleanly(stalled: _Stalled, code: int) -> None:
+    """ws ended with `code` long before the build would have (a liveness bound, not a speed
+    test), its installer with it, no env marked ready; the next sync completes."""
+    root, sync, backend, files = stalled
+    try:
+        _, err = sync.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(sync.pid, signal.SIGKILL)
+        os.kill(backend, signal.SIGKILL)
+        sync.communicate()
+        raise AssertionError("ws was still running 30 s after the signal") from None
     assert sync.returncode == code, err
     assert _gone(backend), "the build backend outlived the interrupted sync"
     marker = read_marker(root / "app" / ".venv")
@@ -205,7 +222,41 @@ def test_an_interrupted_sync_leaves_no_marker_and_the_next_one_completes(
     done = ws_child("sync", "--json", cwd=root)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["projects"][0]["status"] == "created"
-    assert project_files(root / "app") == before
+    assert project_files(root / "app") == files
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_sync_leaves_no_marker_and_the_next_one_completes(
+    tmp_path: Path, signum: int, code: int
+) -> None:
+    stalled = _stalled_sync(tmp_path)
+    # As a terminal's Ctrl-C does: the signal goes to ws's group; the installer has its own.
+    os.killpg(stalled.sync.pid, signum)
+    _ended_cleanly(stalled, code)
+
+
+def test_an_interrupt_another_thread_receives_still_ends_the_sync(tmp_path: Path) -> None:
+    """The kernel may hand a process's signal to any of its threads; Python then only flags
+    the main thread, which used to sleep until the installer finished (60 s here)."""
+    stalled = _stalled_sync(tmp_path)
+    pid = stalled.sync.pid
+    other = next(int(t.name) for t in Path(f"/proc/{pid}/task").iterdir() if t.name != str(pid))
+    # Sent to a thread's id, the signal is still the whole process's, but that thread takes it.
+    os.kill(other, signal.SIGINT)
+    _ended_cleanly(stalled, 130)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_more_signals_do_not_cut_the_cleanup_short(tmp_path: Path, signum: int, code: int) -> None:
+    """Ctrl-C pressed again and again: one landing in the cleanup used to stop it half-way (an
+    installer left running, ws waiting for it), one landing in ws's exit to kill it by the
+    signal instead of ending it with 130 (143)."""
+    stalled = _stalled_sync(tmp_path)
+    for _ in range(20):
+        with contextlib.suppress(ProcessLookupError):  # ws may be gone already
+            os.killpg(stalled.sync.pid, signum)
+        time.sleep(0.01)
+    _ended_cleanly(stalled, code)
 
 
 def test_two_syncs_at_once_take_turns(tmp_path: Path) -> None:
@@ -216,7 +267,8 @@ def test_two_syncs_at_once_take_turns(tmp_path: Path) -> None:
     first = subprocess.Popen(
         [sys.executable, "-m", "ws", "sync", "--json"],
         cwd=root,
-        env=child_env(TINY_BACKEND_STARTED=str(started), TINY_BACKEND_SLEEP="1.5"),
+        # Long enough for the second ws to start and find the lock taken on a busy machine.
+        env=child_env(TINY_BACKEND_STARTED=str(started), TINY_BACKEND_SLEEP="4"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,9 +12,11 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("ws")
 
@@ -66,6 +68,10 @@ class Completed:
 # started (a sync runs uv in several threads at once). Each has a process group of its own.
 _live: set[subprocess.Popen[str]] = set()
 _live_lock = threading.Lock()
+# How many times `end_all` has run: a child whose start overlapped one is killed as it registers.
+_ended = 0
+_INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+_END_WAIT = 2.0  # seconds `end_all` waits for the children it killed to be gone
 
 
 def run(
@@ -79,15 +85,51 @@ def run(
 ) -> Completed:
     """Run a command to completion, capturing its output; kill its whole group on timeout.
 
-    A child started after `cancel` is set is killed at once (`end_all` may have run already).
+    A child is registered before anything can miss it: one started after `cancel` is set, or
+    while `end_all` runs, is killed at once; in the main thread, Ctrl-C waits until it is
+    registered (landing inside `Popen`, it would leave a child that nobody kills).
     """
     argv = tuple(str(a) for a in args)
     _log_command(argv, cwd)
+    proc = None
+    try:
+        with interrupts_held():
+            proc, doomed = _start(argv, cwd, env, input_text is not None, cancel)
+        if doomed:
+            kill_group(proc)
+        out, err = proc.communicate(input_text, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        assert proc is not None
+        kill_group(proc)
+        out, err = proc.communicate()
+        return Completed(argv, proc.returncode, out, err, timed_out=True)
+    except BaseException:  # Ctrl-C included: never leave the child's group running
+        if proc is not None:
+            kill_group(proc)
+        raise
+    finally:
+        if proc is not None:
+            with _live_lock:
+                _live.discard(proc)
+    return Completed(argv, proc.returncode, out, err)
+
+
+def _start(
+    argv: tuple[str, ...],
+    cwd: Path | None,
+    env: Mapping[str, str] | None,
+    has_input: bool,
+    cancel: threading.Event | None,
+) -> tuple[subprocess.Popen[str], bool]:
+    """Start and register a child; say whether it must die at once (the sync was cancelled, or
+    `end_all` ran while it started and could not see it)."""
+    with _live_lock:
+        ended = _ended
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
         env=dict(env) if env is not None else clean_env(),
-        stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+        stdin=subprocess.PIPE if has_input else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -97,29 +139,54 @@ def run(
     )
     with _live_lock:
         _live.add(proc)
-    try:
-        if cancel is not None and cancel.is_set():
-            kill_group(proc)
-        out, err = proc.communicate(input_text, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        out, err = proc.communicate()
-        return Completed(argv, proc.returncode, out, err, timed_out=True)
-    except BaseException:  # Ctrl-C included: never leave the child's group running
-        kill_group(proc)
-        raise
-    finally:
-        with _live_lock:
-            _live.discard(proc)
-    return Completed(argv, proc.returncode, out, err)
+        # `cancel` is set before `end_all` runs, and both are read under this lock: a child is
+        # either in the list `end_all` kills or sees one of the two here.
+        return proc, ended != _ended or (cancel is not None and cancel.is_set())
 
 
 def end_all() -> None:
-    """Kill every child `run` started that is still running, each with its whole group."""
+    """Kill every child `run` started that is still running, each with its whole group, and
+    wait (a bounded time) until they are gone; one starting right now is killed as it registers.
+    """
+    global _ended
     with _live_lock:
+        _ended += 1
         running = list(_live)
     for proc in running:
-        kill_group(proc)
+        _kill_group_now(proc)
+    deadline = time.monotonic() + _END_WAIT
+    for proc in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # stuck in the kernel: move on
+            proc.wait(max(0.0, deadline - time.monotonic()))
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back for the block; the first that came is delivered after it.
+
+    Python raises KeyboardInterrupt between any two bytecodes of the main thread, so steps
+    that must go together (start a child and register it; end the installers and wait for the
+    workers) hold interrupts while they run. Outside the main thread no handler runs: nothing to do.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous: dict[signal.Signals, Any] = {}
+
+    def hold(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    try:
+        for interrupt in _INTERRUPTS:
+            if signal.getsignal(interrupt) is not None:  # None: a handler not set from Python
+                previous[interrupt] = signal.signal(interrupt, hold)
+        yield
+    finally:
+        for interrupt, handler in previous.items():
+            signal.signal(interrupt, handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def run_foreground(args: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None) -> int:
@@ -149,6 +216,11 @@ def run_foreground(args: Sequence[str], *, env: Mapping[str, str], cwd: Path | N
 
 def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
     """Kill a child started with `start_new_session=True` and everything in its group."""
+    _kill_group_now(proc)
+    proc.wait()
+
+
+def _kill_group_now(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the child's group, without waiting for it."""
     with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
         os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()

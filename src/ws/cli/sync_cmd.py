@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ws import process
 from ws.cli import _common
 from ws.errors import ConfigError
 
@@ -186,24 +187,25 @@ def _sync(
 ) -> SyncReport:
     from ws.envs.sync import sync_projects
 
-    try:
-        with _terminate_as_interrupt(), progress:
-            return sync_projects(
-                workspace,
-                projects,
-                jobs=jobs,
-                reinstall=reinstall,
-                offline=offline,
-                prune=prune,
-                on_event=progress.event,
-            )
     # Handled here: Click would turn the interrupt into "Aborted!" and exit code 1.
-    except _Terminated:
-        sys.stderr.write("Terminated; envs not finished will be rebuilt by the next sync.\n")
-        raise typer.Exit(143) from None
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted; envs not finished will be rebuilt by the next sync.\n")
-        raise typer.Exit(130) from None
+    with _terminate_as_interrupt():
+        try:
+            with progress:
+                return sync_projects(
+                    workspace,
+                    projects,
+                    jobs=jobs,
+                    reinstall=reinstall,
+                    offline=offline,
+                    prune=prune,
+                    on_event=progress.event,
+                )
+        except _Terminated:
+            sys.stderr.write("Terminated; envs not finished will be rebuilt by the next sync.\n")
+            raise typer.Exit(143) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("Interrupted; envs not finished will be rebuilt by the next sync.\n")
+            raise typer.Exit(130) from None
 
 
 class _Progress:
@@ -221,9 +223,10 @@ class _Progress:
 
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
-            self._live.stop()
-            if not self._live.console.is_terminal:
-                self._live.console.line()  # Live ends its last frame with a newline on terminals only
+            with process.interrupts_held():  # half-stopped, Live would leave stdout redirected
+                self._live.stop()
+                if not self._live.console.is_terminal:
+                    self._live.console.line()  # Live ends its last frame with a newline on terminals only
 
     def event(self, event: SyncEvent) -> None:
         """Called from worker threads; `queued` comes first, from the thread running the sync."""
@@ -237,8 +240,9 @@ class _Progress:
 
             # Not under self._lock: Live's refresh thread holds its own lock while calling
             # __rich__, which takes self._lock.
-            self._live = Live(self, console=self._make_console(), refresh_per_second=4)
-            self._live.start()
+            with process.interrupts_held():  # started whole, so that __exit__ stops it whole
+                self._live = Live(self, console=self._make_console(), refresh_per_second=4)
+                self._live.start()
 
     def __rich__(self) -> Table:
         from rich.table import Table
@@ -264,19 +268,34 @@ class _Terminated(KeyboardInterrupt):
 
 @contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
-    """A kill (SIGTERM) during a sync ends it like Ctrl-C: installers stopped, no env marked."""
+    """Ctrl-C or a kill (SIGTERM) during a sync ends it: installers stopped, no env marked.
+
+    The first signal raises; those after it are ignored until ws has exited, since the sync is
+    ending already: one more would cut short the cleanup that stops the installers, or kill ws
+    by the signal during its exit instead of ending it with 130 (143). Ignored at the OS level:
+    Python's exit puts back the default action of a signal that has a Python handler.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous: dict[signal.Signals, Any] = {}
+    interrupted: list[int] = []
 
-    def terminate(signum: int, frame: object) -> None:
-        raise _Terminated
+    def interrupt(signum: int, frame: object) -> None:
+        interrupted.append(signum)
+        for ours in previous:
+            signal.signal(ours, signal.SIG_IGN)
+        raise _Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, terminate)
     try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # as `nohup` or `cmd &` left it
+                previous[signum] = signal.signal(signum, interrupt)
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if not interrupted:  # an interrupted ws is exiting: the signals stay ignored
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 def _print_failures(report: SyncReport) -> None:

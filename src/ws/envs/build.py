@@ -66,7 +66,7 @@ def build_environment(
     previous = None if recreate else _read_bytes(env.marker)
     if recreate:
         on_stage("creating")
-        _create(env)
+        _create(env, cancel)
     _check_cancel(cancel)
     old = read_marker(env.venv)
     env.write_marker(origin, ready=False, fingerprint=old.fingerprint if old else {})
@@ -129,7 +129,10 @@ def _refuse_foreign_folder(env: Environment) -> None:
         )
 
 
-def _create(env: Environment) -> None:
+def _create(env: Environment, cancel: threading.Event | None) -> None:
+    """Create the env in-process. Nothing can stop virtualenv once it runs, so an interrupted
+    sync waits for the creations under way; none starts after (the old env stays as it was)."""
+    _check_cancel(cancel)
     import virtualenv  # 70-130 ms to import: only when an env is really created
 
     python = env.interpreter.executable
@@ -137,6 +140,7 @@ def _create(env: Environment) -> None:
     log.debug("virtualenv %s", " ".join(args))
     try:
         with _virtualenv_lock:
+            _check_cancel(cancel)  # another worker's creation may have held the lock a while
             virtualenv.cli_run(args, setup_logging=False)
     except (Exception, SystemExit) as exc:  # virtualenv reports errors as either
         raise BuildFailed(f"virtualenv could not create {env.venv} with {python}: {exc}") from None

@@ -9,12 +9,13 @@ also finds one whose build was interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 SyncStatus = Literal["created", "updated", "unchanged", "failed", "external"]
 EventKind = Literal["queued", "waiting", "creating", "installing", "done"]
 log = logging.getLogger("ws")
+_POLL = 0.1  # seconds between the waiting thread's looks at a signal another thread received
+# Seconds an interrupted sync waits for its workers once the installers are killed: enough for
+# an env being created in-process (virtualenv: ~15 ms, far more on a busy machine) to finish.
+_STOP_WAIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -124,22 +129,59 @@ def _build_all(
     offline: bool,
     report: Callable[[SyncEvent], None],
 ) -> list[ProjectResult]:
+    """Build in worker threads while this thread waits; on Ctrl-C (or SIGTERM, which the CLI
+    raises as one), end every installer, give the workers a bounded time to stop, re-raise.
+
+    The wait wakes every `_POLL` seconds: a signal that the kernel hands to a worker thread
+    only flags the main thread, which must be running to notice it. Workers are daemon threads,
+    so one that does not stop in time (an env being created in-process) cannot keep ws alive.
+    """
     cancel = threading.Event()
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ws-sync")
-    futures: list[Future[ProjectResult]] = [
-        pool.submit(_build_one, env, plan, reinstall, offline, cancel, report)
-        for _, env, plan in todo
+    waiting: queue.SimpleQueue[tuple[Environment, Plan]] = queue.SimpleQueue()
+    for _, env, plan in todo:
+        waiting.put((env, plan))
+    finished: queue.SimpleQueue[ProjectResult | BaseException] = queue.SimpleQueue()
+
+    def work() -> None:
+        while not cancel.is_set():
+            try:
+                env, plan = waiting.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                finished.put(_build_one(env, plan, reinstall, offline, cancel, report))
+            except BaseException as exc:  # Cancelled, or a bug: raised in the waiting thread
+                finished.put(exc)
+
+    count = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    workers = [
+        threading.Thread(target=work, name=f"ws-sync-{i}", daemon=True) for i in range(count)
     ]
+    done: list[ProjectResult] = []
     try:
-        done = [future.result() for future in as_completed(futures)]
-    except BaseException:  # Ctrl-C: end the installers, let the workers see `cancel` and stop
-        cancel.set()
-        process.end_all()
-        pool.shutdown(wait=True, cancel_futures=True)
+        for worker in workers:
+            worker.start()
+        while len(done) < len(todo):
+            with contextlib.suppress(queue.Empty):
+                item = finished.get(timeout=_POLL)
+                if isinstance(item, BaseException):
+                    raise item
+                done.append(item)
+    except BaseException:
+        with process.interrupts_held():  # a second Ctrl-C must not cut the cleanup short
+            cancel.set()
+            process.end_all()
+            _join(workers, _STOP_WAIT)
         raise
-    pool.shutdown()
     return done
+
+
+def _join(threads: Sequence[threading.Thread], timeout: float) -> None:
+    """Wait for the threads that started, `timeout` seconds at most in all."""
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        if thread.ident is not None:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _build_one(
@@ -173,6 +215,8 @@ def _build_one(
     except Cancelled:  # Ctrl-C: not this project's failure, nothing to remember
         raise
     except Exception as exc:  # any error: one project's failure never stops the others
+        if cancel.is_set():  # what broke as the sync was interrupted is the next sync's to judge
+            raise Cancelled from exc
         return _failure(project, exc, python, start, report)
     clear_failure(project.venv)
     reason = None if status == "unchanged" else ("--reinstall" if reinstall else plan.reason)
