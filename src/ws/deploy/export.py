@@ -191,12 +191,12 @@ def _plan_compose(
         return
     python = max((image.python for image in images), key=_version_key)
     python = ".".join(python.split(".")[:2])
-    pin = _dagster_pin(settings, images)
+    pin = dagster_pin(settings, images)
     plan.files["dagster.Dockerfile"] = ("compose", dockerfile.dagster_dockerfile(python, pin))
     plan.files["dagster.Dockerfile.dockerignore"] = ("compose", dockerfile.dagster_dockerignore())
 
 
-def _dagster_pin(settings: Settings, images: list[Image]) -> str:
+def dagster_pin(settings: Settings, images: list[Image]) -> str:
     """The webserver's dagster as a specifier: `[workspace] dagster`, else the newest version
     the projects' locks or envs hold (it serves their code servers)."""
     if settings.dagster is not None:

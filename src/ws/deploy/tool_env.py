@@ -54,9 +54,9 @@ def tool_env(workspace: Workspace, locations: Sequence[Location]) -> ToolEnv:
     venv = workspace.root / ".ws" / "ui-env"
     settings = read_settings(workspace, None, None)
     if settings.dagster is not None:
-        from ws.deploy.export import _dagster_pin  # ws export's reading of [workspace] dagster
+        from ws.deploy.export import dagster_pin  # ws export's reading of [workspace] dagster
 
-        return ToolEnv(venv, _dagster_pin(settings, []), "[workspace] dagster in ws.toml")
+        return ToolEnv(venv, dagster_pin(settings, []), "[workspace] dagster in ws.toml")
     newest = _projects_dagster(workspace, locations)
     if newest is not None:
         return ToolEnv(
@@ -88,7 +88,7 @@ def ensure_tool_env(
 def _projects_dagster(workspace: Workspace, locations: Sequence[Location]) -> str | None:
     """`==` the newest dagster the locations' locks or envs hold, as `ws export` reads them;
     None when none can be read (no lock, no built env)."""
-    from ws.deploy.export import _dagster_pin
+    from ws.deploy.export import dagster_pin
     from ws.deploy.images import Image, image_for
     from ws.pythons.requests import Resolver
 
@@ -99,7 +99,7 @@ def _projects_dagster(workspace: Workspace, locations: Sequence[Location]) -> st
             images.append(image_for(location, workspace.root, resolver))
         except ProjectFailed:
             continue  # its env is not current, or it depends on ws-defs: it names no version
-    return _dagster_pin(read_settings(workspace, None, None), images) if images else None
+    return dagster_pin(read_settings(workspace, None, None), images) if images else None
 
 
 def _same_line(pin: str) -> str:
