@@ -13,7 +13,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,26 +82,34 @@ def run(
     timeout: float | None = None,
     input_text: str | None = None,
     cancel: threading.Event | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> Completed:
     """Run a command to completion, capturing its output; kill its whole group on timeout.
 
-    A child is registered before anything can miss it: one started after `cancel` is set, or
+    `on_line` gets each line of the child's stderr as it comes (from a reader thread), for
+    progress; the whole of stderr is still in the result. A child is registered before anything can miss it: one started after `cancel` is set, or
     while `end_all` runs, is killed at once; in the main thread, Ctrl-C waits until it is
     registered (landing inside `Popen`, it would leave a child that nobody kills).
     """
     argv = tuple(str(a) for a in args)
     _log_command(argv, cwd)
     proc = None
+    reader = None
     try:
         with interrupts_held():
             proc, doomed = _start(argv, cwd, env, input_text is not None, cancel)
         if doomed:
             kill_group(proc)
+        reader = _LineReader(proc, on_line) if on_line is not None else None
         out, err = proc.communicate(input_text, timeout=timeout)
+        if reader is not None:
+            err = reader.text()
     except subprocess.TimeoutExpired:
         assert proc is not None
         kill_group(proc)
         out, err = proc.communicate()
+        if reader is not None:
+            err = reader.text()
         return Completed(argv, proc.returncode, out, err, timed_out=True)
     except BaseException:  # Ctrl-C included: never leave the child's group running
         if proc is not None:
@@ -112,6 +120,34 @@ def run(
             with _live_lock:
                 _live.discard(proc)
     return Completed(argv, proc.returncode, out, err)
+
+
+class _LineReader:
+    """Reads a child's stderr line by line in a thread, handing each line on as it comes.
+
+    It takes the pipe from the `Popen` object, so that `communicate` reads stdout alone.
+    """
+
+    _DRAIN = 5.0  # seconds to wait for the rest once the child is gone (a grandchild may hold it)
+
+    def __init__(self, proc: subprocess.Popen[str], on_line: Callable[[str], None]) -> None:
+        assert proc.stderr is not None
+        self._stream, proc.stderr = proc.stderr, None
+        self._lines: list[str] = []
+        self._on_line = on_line
+        self._thread = threading.Thread(target=self._read, name="ws-stderr", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        with self._stream:
+            for line in self._stream:
+                self._lines.append(line)
+                with contextlib.suppress(Exception):  # a display's bug must not lose the output
+                    self._on_line(line.rstrip("\n"))
+
+    def text(self) -> str:
+        self._thread.join(self._DRAIN)
+        return "".join(self._lines)
 
 
 def _start(

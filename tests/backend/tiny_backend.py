@@ -6,7 +6,8 @@ interpreter (3.8+), so no tomllib: it reads `name`, `version` and `dependencies`
 with a line reader that understands the few forms the test projects use. It writes only into the
 folders the frontend hands it, never into the project (tests check the project stays untouched).
 `TINY_BACKEND_STARTED` / `TINY_BACKEND_SLEEP` make an editable build announce itself and stall, so
-that tests can interrupt a sync while it installs.
+that tests can interrupt a sync while it installs; a file `_backend/sleep` (seconds) stalls that
+one project's build alone.
 """
 
 import ast
@@ -124,6 +125,10 @@ def _maybe_stall():
         with open(started, "w") as handle:
             handle.write(str(os.getpid()))
     time.sleep(float(os.environ.get("TINY_BACKEND_SLEEP", "0")))
+    own = os.path.join("_backend", "sleep")  # the frontend runs us in the project's folder
+    if os.path.exists(own):
+        with open(own) as handle:
+            time.sleep(float(handle.read()))
 
 
 def _source_root():

@@ -11,7 +11,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import logging
@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     from ws.workspace.model import Workspace
 
 
+Color = Literal["auto", "always", "never"]
+
+
 @dataclass
 class GlobalOptions:
-    """Set by the top-level callback from `--workspace` and `--verbose`; `argv` by `main.run`."""
+    """Set by the top-level callback from the global options; `argv` by `main.run`."""
 
     workspace: Path | None = None
     verbose: bool = False
+    quiet: bool = False  # results only: no progress
+    no_progress: bool = False
+    color: Color = "auto"
     log_handler: logging.Handler | None = None  # set by --verbose, removed when the run ends
     argv: list[str] = field(default_factory=list)  # the raw arguments, `--` included
 
@@ -44,13 +50,23 @@ def load_workspace() -> Workspace:
 def stdout_console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, **_color_arguments())
 
 
 def stderr_console() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, **_color_arguments())
+
+
+def _color_arguments() -> dict[str, Any]:
+    """Rich's arguments for `--color`: `never` prints no style at all, `always` styles even
+    where the stream is not a terminal (Rich decides the rest: NO_COLOR, FORCE_COLOR, TERM)."""
+    if options.color == "never":
+        return {"no_color": True, "color_system": None}
+    if options.color == "always":
+        return {"color_system": "standard"}
+    return {}
 
 
 def print_json(document: Any) -> None:

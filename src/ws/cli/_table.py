@@ -15,7 +15,9 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
+
+from ws.cli._common import options
 
 _ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 _RESET = "\x1b[0m"
@@ -23,13 +25,13 @@ _SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cy
 _COLOURS = {"red", "green", "yellow", "cyan"}
 
 
-def line_width() -> int | None:
-    """The width lines must fit: `COLUMNS`, else the terminal's when stdout is one (the size
-    of the first of stdout, stdin, stderr that tells it); None when piped: nothing folds."""
+def line_width(out: TextIO | None = None) -> int | None:
+    """The width lines must fit: `COLUMNS`, else the terminal's when `out` (stdout) is one (the
+    size of the first of stdout, stdin, stderr that tells it); None when piped: nothing folds."""
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    if not sys.stdout.isatty():
+    if not (out or sys.stdout).isatty():
         return None
     for fd in (1, 0, 2):
         try:
@@ -40,12 +42,15 @@ def line_width() -> int | None:
 
 
 class Styles:
-    """ANSI styles, decided as Rich decides: FORCE_COLOR, else stdout a terminal that is not
-    dumb; NO_COLOR drops colours, not bold or dim."""
+    """ANSI styles, decided as Rich decides, after the global `--color`: `always` or FORCE_COLOR,
+    else `out` (stdout) a terminal that is not dumb; `never` drops all styles, NO_COLOR drops
+    colours, not bold or dim."""
 
-    def __init__(self) -> None:
+    def __init__(self, out: TextIO | None = None) -> None:
         term = os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
-        self.enabled = bool(os.environ.get("FORCE_COLOR")) or (term and sys.stdout.isatty())
+        forced = options.color == "always" or bool(os.environ.get("FORCE_COLOR"))
+        on_terminal = term and (out or sys.stdout).isatty()
+        self.enabled = options.color != "never" and (forced or on_terminal)
         self.colours = not os.environ.get("NO_COLOR")
 
     def __call__(self, text: str, style: str) -> str:

@@ -6,6 +6,7 @@ needs inside its body, so `ws --version` pays only for Typer.
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -48,6 +49,12 @@ python_app = typer.Typer(
 )
 
 
+class _Color(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"ws {__version__}\n")
@@ -69,6 +76,24 @@ def _global_options(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Say what ws runs; show tracebacks on errors.")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print results only: no progress while ws works."),
+    ] = False,
+    no_progress: Annotated[
+        bool,
+        typer.Option(
+            "--no-progress", help="Show no progress on stderr (results and errors still print)."
+        ),
+    ] = False,
+    color: Annotated[
+        _Color,
+        typer.Option(
+            "--color",
+            help="When to use colours: auto (on a terminal, unless NO_COLOR is set), always, "
+            "never.",
+        ),
+    ] = _Color.auto,
     version: Annotated[
         bool,
         typer.Option(
@@ -78,6 +103,9 @@ def _global_options(
 ) -> None:
     _common.options.workspace = workspace
     _common.options.verbose = verbose
+    _common.options.quiet = quiet
+    _common.options.no_progress = no_progress
+    _common.options.color = color.value
     if verbose:
         import logging  # only here: --version and quiet commands need not pay for it
 

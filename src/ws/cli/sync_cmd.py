@@ -1,7 +1,8 @@
 """`ws sync` and `ws run`: parse, call ws.envs, render progress and results.
 
-Rich is imported only once something needs building: a no-op sync prints one plain line, so that
-checking fifty up-to-date envs costs little more than `ws --version`.
+Progress and result lines are `cli/_sync_view.py`'s. Rich is imported only for a live display on
+a terminal: a no-op sync prints one plain line, so that checking fifty up-to-date envs costs
+little more than `ws --version`.
 """
 
 from __future__ import annotations
@@ -17,25 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ws import process
 from ws.cli import _common
 from ws.errors import ConfigError
 
 if TYPE_CHECKING:
-    from rich.live import Live
-    from rich.table import Table
-
-    from ws.envs.sync import ProjectResult, SyncEvent, SyncReport
+    from ws.cli._sync_view import SyncView
+    from ws.envs.sync import ProjectResult, SyncReport
     from ws.workspace.model import Project, Workspace
-
-_STYLES = {
-    "created": "green",
-    "updated": "green",
-    "unchanged": "dim",
-    "external": "cyan",
-    "failed": "bold red",
-    "waiting": "yellow",
-}
 
 
 def sync(
@@ -70,15 +59,17 @@ def sync(
     place. A sync that fails before installing anything leaves a working env as it was. Exit
     code 1 when a project failed; the others are still built.
     """
+    from ws.cli._sync_view import SyncView, progress_mode
+
     workspace = _common.load_workspace()
     projects = workspace.select(names or [], owner=owner, cwd=Path.cwd())
     start = time.monotonic()
-    progress = _Progress(_common.stdout_console, quiet=json_output)
-    report = _sync(workspace, projects, progress, jobs, reinstall, offline, prune)
+    view = SyncView(sys.stdout, progress=progress_mode(silent=json_output), results=not json_output)
+    report = _sync(workspace, projects, view, jobs, reinstall, offline, prune)
+    _print_failures(report)  # on stderr, --json or not: a script sees the reason there
     if json_output:
         _common.print_json({"version": 1, "projects": [_json_row(r) for r in report.results]})
     else:
-        _print_failures(report)
         _print_summary(report, time.monotonic() - start)
     if report.failed:
         raise typer.Exit(1)
@@ -130,8 +121,10 @@ def run(
         )
     failed = False
     if sync_first:
-        progress = _Progress(_common.stderr_console, quiet=False)
-        report = _sync(workspace, [project], progress, None, False, False, False)
+        from ws.cli._sync_view import SyncView, progress_mode
+
+        view = SyncView(sys.stderr, progress=progress_mode(silent=False))  # stdout: the command's
+        report = _sync(workspace, [project], view, None, False, False, False)
         failed = bool(report.failed)
         if failed:
             _print_failures(report)
@@ -179,7 +172,7 @@ def _run_project(workspace: Workspace, name: str | None) -> Project:
 def _sync(
     workspace: Workspace,
     projects: list[Project],
-    progress: _Progress,
+    view: SyncView,
     jobs: int | None,
     reinstall: bool,
     offline: bool,
@@ -190,7 +183,7 @@ def _sync(
     # Handled here: Click would turn the interrupt into "Aborted!" and exit code 1.
     with _terminate_as_interrupt():
         try:
-            with progress:
+            with view:
                 return sync_projects(
                     workspace,
                     projects,
@@ -198,7 +191,8 @@ def _sync(
                     reinstall=reinstall,
                     offline=offline,
                     prune=prune,
-                    on_event=progress.event,
+                    on_event=view.event,
+                    phases=view.shows_phases,
                 )
         except _Terminated:
             sys.stderr.write("Terminated; envs not finished will be rebuilt by the next sync.\n")
@@ -206,60 +200,6 @@ def _sync(
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted; envs not finished will be rebuilt by the next sync.\n")
             raise typer.Exit(130) from None
-
-
-class _Progress:
-    """A live table, a line per project; started only when some env needs building."""
-
-    def __init__(self, make_console: Any, *, quiet: bool) -> None:
-        self._make_console = make_console
-        self._quiet = quiet
-        self._lock = threading.Lock()
-        self._rows: dict[str, tuple[str, float, ProjectResult | None]] = {}
-        self._live: Live | None = None
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._live is not None:
-            with process.interrupts_held():  # half-stopped, Live would leave stdout redirected
-                self._live.stop()
-                if not self._live.console.is_terminal:
-                    self._live.console.line()  # Live ends its last frame with a newline on terminals only
-
-    def event(self, event: SyncEvent) -> None:
-        """Called from worker threads; `queued` comes first, from the thread running the sync."""
-        with self._lock:
-            started = self._rows.get(event.project, ("", time.monotonic(), None))[1]
-            self._rows[event.project] = (event.kind, started, event.result)
-        if event.kind == "waiting":
-            _common.warn(f"{event.project}: another ws is building this environment; waiting.")
-        if event.kind == "queued" and self._live is None and not self._quiet:
-            from rich.live import Live
-
-            # Not under self._lock: Live's refresh thread holds its own lock while calling
-            # __rich__, which takes self._lock.
-            with process.interrupts_held():  # started whole, so that __exit__ stops it whole
-                self._live = Live(self, console=self._make_console(), refresh_per_second=4)
-                self._live.start()
-
-    def __rich__(self) -> Table:
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(box=None, show_header=False, pad_edge=False)
-        with self._lock:
-            rows = list(self._rows.items())
-        now = time.monotonic()
-        for name, (kind, started, result) in rows:
-            status = result.status if result else kind
-            seconds = result.seconds if result else now - started
-            python = result.python if result and result.python else ""
-            style = _STYLES.get(status, "cyan")
-            why = Text(result.reason or "" if result else "", style="dim")  # "[tool.ws]": no markup
-            table.add_row(name, python, f"[{style}]{status}[/]", f"{seconds:.1f} s", why)
-        return table
 
 
 class _Terminated(KeyboardInterrupt):

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +26,7 @@ from ws.envs.environment import (
     read_marker,
 )
 from ws.envs.locks import Cancelled
+from ws.envs.uv_phases import uv_phase, without_debug
 from ws.errors import BuildFailed
 from ws.files import write_atomic
 
@@ -44,13 +46,15 @@ def build_environment(
     reinstall: bool = False,
     offline: bool = False,
     on_stage: Callable[[Stage], None] = lambda stage: None,
+    on_phase: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> BuildStatus:
     """Create (if needed) and install; mark the env ready last. Call under the env's lock.
 
     An install that uv refuses before installing anything (no solution, a lock it cannot read, a
     build that fails) leaves a good env as it was, marker and all, and says so
-    (`BuildFailed.env_intact`).
+    (`BuildFailed.env_intact`). `on_phase` gets what uv reports doing (`Resolved 37 packages`),
+    from a reader thread, as it happens.
     """
     if env.project.external_python is not None:
         raise BuildFailed(f"{env.venv} is an external environment; ws never builds it.")
@@ -73,7 +77,7 @@ def build_environment(
     before = _site_entries(env.venv)
     on_stage("installing")
     try:
-        _install(env, uv, common, reinstall=reinstall and not recreate, cancel=cancel)
+        _install(env, _Uv(uv, cancel, on_phase), common, reinstall=reinstall and not recreate)
     except BuildFailed as exc:
         if previous is not None and _site_entries(env.venv) == before:
             write_atomic(env.marker, previous)  # uv installed nothing: the env is as it was
@@ -146,9 +150,38 @@ def _create(env: Environment, cancel: threading.Event | None) -> None:
         raise BuildFailed(f"virtualenv could not create {env.venv} with {python}: {exc}") from None
 
 
-def _install(
-    env: Environment, uv: str, common: list[str], *, reinstall: bool, cancel: threading.Event | None
-) -> None:
+@dataclass(frozen=True)
+class _Uv:
+    """How this build runs uv: its binary, the sync's cancel flag, where its phases go."""
+
+    binary: str
+    cancel: threading.Event | None
+    on_phase: Callable[[str], None] | None
+
+    def run(self, env: Environment, args: list[str], cwd: Path) -> None:
+        variables = {"UV_PROJECT_ENVIRONMENT": str(env.venv)}  # uv sync's target: this env
+        on_line = None
+        if self.on_phase is not None:
+            args = [*args, "-v"]  # on a pipe, uv says what it builds or downloads only with -v
+            on_line = functools.partial(_report_phase, self.on_phase)
+        result = process.run(
+            args, cwd=cwd, env=_uv_env(variables), cancel=self.cancel, on_line=on_line
+        )
+        _check_cancel(self.cancel)
+        if not result.ok:
+            said = without_debug(result.stderr) or result.stdout
+            raise BuildFailed(
+                f"uv could not install {env.project.name} into {env.venv}:\n" + relevant_lines(said)
+            )
+
+
+def _report_phase(on_phase: Callable[[str], None], line: str) -> None:
+    phase = uv_phase(line)
+    if phase is not None:
+        on_phase(phase)
+
+
+def _install(env: Environment, uv: _Uv, common: list[str], *, reinstall: bool) -> None:
     """Install what the project asks for: with a lock, exactly what `uv sync --frozen` installs
     (uv itself, into this env); without one, the project and its groups, resolved by uv."""
     project = env.project
@@ -164,18 +197,18 @@ def _install(
     ours = f"{DIST_NAME} @ {wheel.as_uri()}"
     lock = lock_file(project)
     if lock is not None:
-        _run_uv(env, _locked_sync(env, uv, lock, options), lock.parent, cancel)
+        uv.run(env, _locked_sync(env, uv.binary, lock, options), lock.parent)
         if depends_on_ws_defs(project):  # ws's own wheel, over whatever the lock says
-            args = [uv, "pip", "install", "--python", str(env.python), *common, "--no-deps"]
-            _run_uv(env, [*args, ours], project.root, cancel)
+            args = [uv.binary, "pip", "install", "--python", str(env.python), *common, "--no-deps"]
+            uv.run(env, [*args, ours], project.root)
         return
-    args = [uv, "pip", "install", "--python", str(env.python), *options, "--exact"]
+    args = [uv.binary, "pip", "install", "--python", str(env.python), *options, "--exact"]
     # A direct reference wins over any index, and also satisfies a project that lists ws-defs
     # as an ordinary dependency (`--find-links` lets resolution see it too).
     args += [*_find_links(wheel.parent), "-e", str(project.root), ours]
     for group in install_groups(project):
         args += ["--group", f"pyproject.toml:{group}"]
-    _run_uv(env, args, project.root, cancel)
+    uv.run(env, args, project.root)
 
 
 def _locked_sync(env: Environment, uv: str, lock: Path, options: list[str]) -> list[str]:
@@ -188,17 +221,6 @@ def _locked_sync(env: Environment, uv: str, lock: Path, options: list[str]) -> l
     for group in env.project.settings.groups:
         args += ["--group", group]
     return args
-
-
-def _run_uv(env: Environment, args: list[str], cwd: Path, cancel: threading.Event | None) -> None:
-    variables = {"UV_PROJECT_ENVIRONMENT": str(env.venv)}  # uv sync's target: this env
-    result = process.run(args, cwd=cwd, env=_uv_env(variables), cancel=cancel)
-    _check_cancel(cancel)
-    if not result.ok:
-        raise BuildFailed(
-            f"uv could not install {env.project.name} into {env.venv}:\n"
-            + relevant_lines(result.stderr or result.stdout)
-        )
 
 
 def _site_entries(venv: Path) -> list[tuple[str, int]]:

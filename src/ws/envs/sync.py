@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ws.workspace.model import Project, Workspace
 
 SyncStatus = Literal["created", "updated", "unchanged", "failed", "external"]
-EventKind = Literal["queued", "waiting", "creating", "installing", "done"]
+EventKind = Literal["queued", "waiting", "creating", "installing", "phase", "done"]
 log = logging.getLogger("ws")
 _POLL = 0.1  # seconds between the waiting thread's looks at a signal another thread received
 # Seconds an interrupted sync waits for its workers once the installers are killed: enough for
@@ -52,11 +52,13 @@ class ProjectResult:
 @dataclass(frozen=True)
 class SyncEvent:
     """`queued` (needs building), `waiting` (another process holds its lock), `creating`,
-    `installing`, then `done` with the result."""
+    `installing`, any number of `phase` (what uv reports doing, in `detail`), then `done` with
+    the result."""
 
     project: str
     kind: EventKind
     result: ProjectResult | None = None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,10 @@ def sync_projects(
     offline: bool = False,
     prune: bool = False,
     on_event: Callable[[SyncEvent], None] | None = None,
+    phases: bool = False,
 ) -> SyncReport:
-    """Bring each project's env up to date; `jobs` builds at once (default: the CPU count)."""
+    """Bring each project's env up to date; `jobs` builds at once (default: the CPU count).
+    With `phases`, uv runs with `-v` and what it reports doing comes as `phase` events."""
     from ws.pythons.requests import Resolver
 
     report = on_event or (lambda event: None)
@@ -116,7 +120,7 @@ def sync_projects(
         from ws.envs.build import uv_binary  # here: an up-to-date sync builds and locks nothing
 
         uv_binary()  # in this thread: its first lookup is not thread-safe
-        for result in _build_all(todo, jobs, reinstall, offline, report):
+        for result in _build_all(todo, jobs, reinstall, offline, report, phases):
             results[result.name] = result
     pruned = prune_environments(workspace) if prune else None
     return SyncReport(tuple(results[p.name] for p in projects), pruned)
@@ -128,6 +132,7 @@ def _build_all(
     reinstall: bool,
     offline: bool,
     report: Callable[[SyncEvent], None],
+    phases: bool,
 ) -> list[ProjectResult]:
     """Build in worker threads while this thread waits; on Ctrl-C (or SIGTERM, which the CLI
     raises as one), end every installer, give the workers a bounded time to stop, re-raise.
@@ -149,7 +154,8 @@ def _build_all(
             except queue.Empty:
                 return
             try:
-                finished.put(_build_one(env, plan, reinstall, offline, cancel, report))
+                built = _build_one(env, plan, reinstall, offline, cancel, report, phases)
+                finished.put(built)
             except BaseException as exc:  # Cancelled, or a bug: raised in the waiting thread
                 finished.put(exc)
 
@@ -191,6 +197,7 @@ def _build_one(
     offline: bool,
     cancel: threading.Event,
     report: Callable[[SyncEvent], None],
+    phases: bool,
 ) -> ProjectResult:
     from ws.envs.build import build_environment
     from ws.envs.locks import Cancelled, env_lock
@@ -202,6 +209,9 @@ def _build_one(
     def stage(kind: EventKind) -> None:
         report(SyncEvent(project.name, kind))
 
+    def phase(text: str) -> None:
+        report(SyncEvent(project.name, "phase", detail=text))
+
     try:
         with env_lock(env.venv, on_wait=lambda: stage("waiting"), cancel=cancel):
             if not reinstall:
@@ -210,7 +220,13 @@ def _build_one(
                 status: SyncStatus = "unchanged"
             else:
                 status = build_environment(
-                    env, plan, reinstall=reinstall, offline=offline, on_stage=stage, cancel=cancel
+                    env,
+                    plan,
+                    reinstall=reinstall,
+                    offline=offline,
+                    on_stage=stage,
+                    on_phase=phase if phases else None,
+                    cancel=cancel,
                 )
     except Cancelled:  # Ctrl-C: not this project's failure, nothing to remember
         raise
