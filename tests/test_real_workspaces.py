@@ -41,9 +41,13 @@ defs = Definitions(assets=[{key}])
 """
 
 
-def _sync(workspace: Workspace, *names: str, reinstall: bool = False) -> dict[str, str]:
+def _sync(
+    workspace: Workspace, *names: str, reinstall: bool = False, compile_bytecode: bool = False
+) -> dict[str, str]:
     projects = [workspace.project(n) for n in names] if names else list(workspace.projects)
-    report = sync_projects(workspace, projects, jobs=2, reinstall=reinstall)
+    report = sync_projects(
+        workspace, projects, jobs=2, reinstall=reinstall, compile_bytecode=compile_bytecode
+    )
     return {
         r.name: r.status if r.error is None else f"{r.status}: {r.error}" for r in report.results
     }
@@ -450,3 +454,35 @@ def test_a_sync_compiles_nothing_unless_asked(
 
     assert _pycs(tmp_path / "lazy" / ".venv") == []  # the first import writes what it needs
     assert _pycs(tmp_path / "eager" / ".venv") != []  # images, CI, read-only envs: all of it
+
+
+def test_compile_bytecode_asked_for_later_compiles_an_env_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ws
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("UV_COMPILE_BYTECODE", raising=False)
+    write_project(tmp_path / "app", "app", dependencies=["tinydep"])
+    write_workspace(tmp_path, [{"path": "app"}])
+    venv = tmp_path / "app" / ".venv"
+    assert _sync(read_workspace(tmp_path)) == {"app": "created"}
+    assert _pycs(venv) == []
+
+    # `ws sync --compile-bytecode` on an up-to-date env: an update that compiles every file
+    result = ws("sync", "--compile-bytecode", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "updated" in result.out and "bytecode for every file asked for" in result.out
+    assert _pycs(venv) != []
+    # done once: neither asking again nor a plain sync does anything
+    assert _sync(read_workspace(tmp_path), compile_bytecode=True) == {"app": "unchanged"}
+    assert _sync(read_workspace(tmp_path)) == {"app": "unchanged"}
+    # uv's own variable asks the same, for every project; read commands never judge bytecode
+    write_project(tmp_path / "other", "other", dependencies=["tinydep"])
+    write_workspace(tmp_path, [{"path": "app"}, {"path": "other"}])
+    assert _sync(read_workspace(tmp_path), "other") == {"other": "created"}
+    monkeypatch.setenv("UV_COMPILE_BYTECODE", "1")
+    listed = ws("list", "projects", "--json", cwd=tmp_path)
+    assert {p["name"]: p["env"] for p in json.loads(listed.out)["projects"]} == {
+        "app": "ready",
+        "other": "ready",
+    }
+    assert _sync(read_workspace(tmp_path)) == {"app": "unchanged", "other": "updated"}
+    assert _pycs(tmp_path / "other" / ".venv") != []

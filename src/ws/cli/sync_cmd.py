@@ -46,6 +46,14 @@ def sync(
         bool,
         typer.Option(help="Delete envs ws built for projects no longer in the workspace."),
     ] = False,
+    compile_bytecode: Annotated[
+        bool,
+        typer.Option(
+            "--compile-bytecode",
+            help="Compile bytecode for every file of each env, as uv's flag does (for images, "
+            "CI, read-only envs); by default the first load writes what it imports.",
+        ),
+    ] = False,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")
     ] = False,
@@ -65,7 +73,7 @@ def sync(
     projects = workspace.select(names or [], owner=owner, cwd=Path.cwd())
     start = time.monotonic()
     view = SyncView(sys.stdout, progress=progress_mode(silent=json_output), results=not json_output)
-    report = _sync(workspace, projects, view, jobs, reinstall, offline, prune)
+    report = _sync(workspace, projects, view, jobs, reinstall, offline, prune, compile_bytecode)
     _print_failures(report)  # on stderr, --json or not: a script sees the reason there
     if json_output:
         _common.print_json({"version": 1, "projects": [_json_row(r) for r in report.results]})
@@ -124,7 +132,7 @@ def run(
         from ws.cli._sync_view import SyncView, progress_mode
 
         view = SyncView(sys.stderr, progress=progress_mode(silent=False))  # stdout: the command's
-        report = _sync(workspace, [project], view, None, False, False, False)
+        report = _sync(workspace, [project], view, None, False, False, False, False)
         failed = bool(report.failed)
         if failed:
             _print_failures(report)
@@ -177,6 +185,7 @@ def _sync(
     reinstall: bool,
     offline: bool,
     prune: bool,
+    compile_bytecode: bool,
 ) -> SyncReport:
     from ws.envs.sync import sync_projects
 
@@ -193,6 +202,7 @@ def _sync(
                     prune=prune,
                     on_event=view.event,
                     phases=view.shows_phases,
+                    compile_bytecode=compile_bytecode,
                 )
         except _Terminated:
             sys.stderr.write("Terminated; envs not finished will be rebuilt by the next sync.\n")

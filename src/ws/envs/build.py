@@ -84,8 +84,23 @@ def build_environment(
             raise BuildFailed(str(exc), env_intact=True) from None
         raise
     _check_cancel(cancel)
+    if env.compile_bytecode and not recreate and not (old and old.fingerprint.get("bytecode")):
+        _compile_all(env, cancel)  # uv compiles what it installs; the rest predates the wish
     env.write_marker(origin, ready=True, fingerprint=env.fingerprint())
     return "created" if recreate else "updated"
+
+
+def _compile_all(env: Environment, cancel: threading.Event | None) -> None:
+    """Bytecode for every file of site-packages, as uv's --compile-bytecode writes it when it
+    installs: compileall in the env's own interpreter (a .pyc is per interpreter), all cores.
+    A file that does not compile (templates, Python 2 leftovers in a wheel) is skipped, as uv
+    skips it: compileall's exit code says only that some file failed."""
+    sites = sorted(str(site) for site in env.venv.glob("lib/python*/site-packages"))
+    args = [str(env.python), "-m", "compileall", "-q", "-j", "0", *sites]
+    result = process.run(args, cwd=env.venv, env=_uv_env(), cancel=cancel)
+    _check_cancel(cancel)
+    if not result.ok:
+        log.debug("compileall in %s: %s", env.venv, result.stdout[-2000:])
 
 
 @functools.cache
@@ -186,7 +201,7 @@ def _install(env: Environment, uv: _Uv, common: list[str], *, reinstall: bool) -
     (uv itself, into this env); without one, the project and its groups, resolved by uv."""
     project = env.project
     options = [*common]
-    if project.settings.compile_bytecode:  # else uv's own UV_COMPILE_BYTECODE decides
+    if env.compile_bytecode:  # the flag, [tool.ws] compile-bytecode or UV_COMPILE_BYTECODE
         options.append("--compile-bytecode")
     if reinstall:
         options.append("--reinstall")

@@ -37,6 +37,7 @@ Origin = Literal["created", "adopted"]
 # Keys whose change means a new env, not a reinstall: the interpreter, or the env or project moved
 # (scripts carry absolute shebangs, the editable install an absolute path).
 _RECREATE_KEYS = ("interpreter", "venv", "project")
+_BYTECODE = "bytecode"  # whether the build compiled every file (recorded, never a reason alone)
 _REASONS = {
     "pyproject.toml": "pyproject.toml changed",
     LOCK_FILE: "uv.lock changed",
@@ -76,14 +77,27 @@ class Marker:
 
 
 class Environment:
-    """The env of one project on one interpreter."""
+    """The env of one project on one interpreter.
 
-    def __init__(self, project: Project, interpreter: Interpreter) -> None:
+    `compile_bytecode` is a sync's wish for bytecode of every file (`ws sync --compile-bytecode`):
+    with it, or `[tool.ws] compile-bytecode`, or uv's `UV_COMPILE_BYTECODE`, an env built without
+    whole-env bytecode needs an update. Read commands leave it None: bytecode never makes an env
+    unusable, so `ws run` and `ws list projects` do not judge it.
+    """
+
+    def __init__(
+        self, project: Project, interpreter: Interpreter, *, compile_bytecode: bool | None = None
+    ) -> None:
         self.project = project
         self.interpreter = interpreter
         self.venv = project.venv
         self.marker = project.venv / ENV_MARKER
         self.python = env_python(project)
+        self._judge_bytecode = compile_bytecode is not None
+        self.compile_bytecode = bool(compile_bytecode) or (
+            compile_bytecode is not None
+            and (project.settings.compile_bytecode or _uv_compiles_bytecode())
+        )
 
     def fingerprint(self) -> dict[str, Any]:
         """Everything the env is built from; equal fingerprints mean nothing to do."""
@@ -100,6 +114,7 @@ class Environment:
             "groups": list(self.project.settings.groups),
             "ws-defs": defs_package().token,
             "libraries": {lib.name: _library_print(lib) for lib in self.project.libraries},
+            _BYTECODE: self.compile_bytecode,  # not compared: see plan()
         }
 
     def plan(self) -> Plan:
@@ -125,6 +140,11 @@ class Environment:
             return self._recreate(plan.reason, origin)
         if plan.action == "none" and marker.installed != installed_digest(self.venv):
             return Plan("update", "changed outside ws", origin)
+        # Whole-env bytecode asked for now, not done by the last build: an update compiles every
+        # file (uv's --compile-bytecode covers the whole env). Not asked for: what is there stays.
+        wants_bytecode = self._judge_bytecode and self.compile_bytecode
+        if plan.action == "none" and wants_bytecode and not marker.fingerprint.get(_BYTECODE):
+            return Plan("update", "bytecode for every file asked for", origin)
         return Plan(plan.action, plan.reason, origin)
 
     def _unmarked(self) -> Plan:
@@ -363,7 +383,11 @@ def _compare(old: dict[str, Any], new: dict[str, Any]) -> Plan:
                 "create",
                 f"interpreter {before.get('executable')} -> {after['executable']}",
             )
-    changed = [key for key in new if key not in _RECREATE_KEYS and old.get(key) != new[key]]
+    changed = [
+        key
+        for key in new
+        if key not in _RECREATE_KEYS and key != _BYTECODE and old.get(key) != new[key]
+    ]
     if changed:
         reasons = [
             _library_change(old.get(key) or {}, new[key])
@@ -462,3 +486,9 @@ def _file_hash(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
+
+
+def _uv_compiles_bytecode() -> bool:
+    """uv's own switch, read as uv reads a boolean variable."""
+    value = os.environ.get("UV_COMPILE_BYTECODE", "").strip().lower()
+    return value in ("1", "true", "yes", "on", "y", "t")

@@ -81,9 +81,12 @@ def sync_projects(
     prune: bool = False,
     on_event: Callable[[SyncEvent], None] | None = None,
     phases: bool = False,
+    compile_bytecode: bool = False,
 ) -> SyncReport:
     """Bring each project's env up to date; `jobs` builds at once (default: the CPU count).
-    With `phases`, uv runs with `-v` and what it reports doing comes as `phase` events."""
+    With `phases`, uv runs with `-v` and what it reports doing comes as `phase` events. With
+    `compile_bytecode`, every env gets bytecode for all its files (one built without it is
+    updated), as `[tool.ws] compile-bytecode` or UV_COMPILE_BYTECODE ask per project or for all."""
     from ws.pythons.requests import Resolver
 
     report = on_event or (lambda event: None)
@@ -98,7 +101,8 @@ def sync_projects(
         start = time.monotonic()
         python = None
         try:
-            env = Environment(project, _interpreter(project, resolver))
+            interpreter = _interpreter(project, resolver)
+            env = Environment(project, interpreter, compile_bytecode=compile_bytecode)
             python = env.interpreter.version
             plan = env.plan()
         except Exception as exc:  # any error: one project's failure never stops the others
