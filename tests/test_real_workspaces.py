@@ -260,6 +260,56 @@ def test_a_failed_resolution_leaves_the_env_working_and_a_revert_is_a_no_op(
     assert environment_state(app, running_interpreter()).state == "ready"
 
 
+def test_a_recreation_that_fails_puts_the_working_env_back(
+    tmp_path: Path,
+    ws,  # type: ignore[no-untyped-def]
+) -> None:
+    """A new interpreter recreates the env; when that fails, the env that worked is back where
+    it was, untouched, used with a warning, and reverting the change is a no-op."""
+    version, _ = other_python()
+    write_project(tmp_path / "app", "app", dependencies=["tinydep"])
+    write_workspace(tmp_path, [{"path": "app"}])
+    app = read_workspace(tmp_path).project("app")
+    assert _sync(read_workspace(tmp_path)) == {"app": "created"}
+    marker = (app.venv / "ws-env.json").read_bytes()
+    files = tree_snapshot(app.venv)
+    pyproject = app.root / "pyproject.toml"
+    good = pyproject.read_text()
+    _add_dependency(pyproject, "nosuchpkg>=1")
+    write_workspace(tmp_path, [{"path": "app", "python": version}])
+
+    failed: WsResult = ws("sync", cwd=tmp_path)
+    assert failed.code == 1 and "nosuchpkg" in failed.err, failed.err
+    assert "The env as it was is kept" in failed.err
+    assert (app.venv / "ws-env.json").read_bytes() == marker
+    assert tree_snapshot(app.venv) == files  # the same env, byte for byte
+    assert sorted(p.name for p in tmp_path.joinpath("app").iterdir() if "venv" in p.name) == [
+        ".venv"
+    ]  # nothing left beside it
+    ran: WsResult = ws("run", "app", "--", "python", "-c", "import tinydep", cwd=tmp_path)
+    assert ran.code == 0 and "warning: app: the last sync failed" in ran.err
+
+    pyproject.write_text(good)
+    write_workspace(tmp_path, [{"path": "app"}])
+    assert _sync(read_workspace(tmp_path)) == {"app": "unchanged"}
+
+
+def test_a_recreation_cut_short_is_recovered_by_the_next_sync(tmp_path: Path) -> None:
+    """ws killed mid-recreation leaves the kept env beside a half-built one: the next sync puts
+    the kept one back before it builds."""
+    write_project(tmp_path / "app", "app", dependencies=["tinydep"])
+    write_workspace(tmp_path, [{"path": "app"}])
+    app = read_workspace(tmp_path).project("app")
+    assert _sync(read_workspace(tmp_path)) == {"app": "created"}
+    kept = app.venv.with_name(".venv.ws-previous")
+    app.venv.rename(kept)
+    app.venv.mkdir()  # what virtualenv had begun
+    (app.venv / "pyvenv.cfg").write_text("home = /nowhere\n")
+    assert _sync(read_workspace(tmp_path), reinstall=True) == {"app": "created"}
+    assert not kept.exists()
+    assert _python(app.venv, "import tinydep").returncode == 0
+
+
 def test_a_project_that_never_had_a_good_env_fails_as_before(tmp_path: Path) -> None:
     write_project(tmp_path / "app", "app", dependencies=["nosuchpkg>=1"])
     write_workspace(tmp_path, [{"path": "app"}])

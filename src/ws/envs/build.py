@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from ws import process
 from ws.envs.defs_wheel import DIST_NAME, defs_wheel
 from ws.envs.environment import (
     Environment,
+    Origin,
     Plan,
     depends_on_ws_defs,
     install_groups,
@@ -35,6 +37,10 @@ log = logging.getLogger("ws")
 Stage = Literal["waiting", "creating", "installing"]
 BuildStatus = Literal["created", "updated"]
 _ERROR_LINES = 12
+# Beside an env being recreated: the env as it was until the new one is ready, and a failed
+# new one on its way out (both names ws's own; `ws sync` cleans up either if ws was killed).
+_KEPT = ".ws-previous"
+_FAILED = ".ws-failed"
 # virtualenv keeps process-wide state (app-data, caches); one creation at a time is cheap (~15 ms).
 _virtualenv_lock = threading.Lock()
 
@@ -65,6 +71,33 @@ def build_environment(
             raise BuildFailed(f"{plan.reason}.", env_intact=True)
         origin = "created"  # --reinstall NAME: the user lets ws recreate a folder it did not make
     recreate = plan.action in ("create", "refuse") or (reinstall and origin == "created")
+    _recover(env)  # what an interrupted recreation left beside the env
+    kept = _set_aside(env) if recreate else None
+    try:
+        status = _build(env, origin, recreate, reinstall, offline, on_stage, on_phase, cancel)
+    except BaseException as exc:  # Ctrl-C included: the env that worked comes back
+        if kept is None:
+            raise
+        _restore(env, kept)
+        if isinstance(exc, BuildFailed):
+            message = f"{exc}\n  The env as it was is kept at {env.venv}."
+            raise BuildFailed(message, env_intact=True) from None
+        raise
+    if kept is not None:
+        shutil.rmtree(kept, ignore_errors=True)
+    return status
+
+
+def _build(
+    env: Environment,
+    origin: Origin,
+    recreate: bool,
+    reinstall: bool,
+    offline: bool,
+    on_stage: Callable[[Stage], None],
+    on_phase: Callable[[str], None] | None,
+    cancel: threading.Event | None,
+) -> BuildStatus:
     uv = uv_binary()
     common = ["--color", "never"] + (["--offline"] if offline else [])
     previous = None if recreate else _read_bytes(env.marker)
@@ -88,6 +121,48 @@ def build_environment(
         _compile_all(env, cancel)  # uv compiles what it installs; the rest predates the wish
     env.write_marker(origin, ready=True, fingerprint=env.fingerprint())
     return "created" if recreate else "updated"
+
+
+def _beside(env: Environment, suffix: str) -> Path:
+    return env.venv.with_name(env.venv.name + suffix)
+
+
+def _set_aside(env: Environment) -> Path | None:
+    """Move a working env (its python there; marked ready, or made by another tool) beside its
+    folder while its replacement is built, so that a recreation that fails costs nothing; None
+    when there is none to keep (virtualenv's --clear then empties what is there)."""
+    marker = read_marker(env.venv)
+    if (marker is not None and not marker.ready) or not env.python.exists():
+        return None
+    kept = _beside(env, _KEPT)
+    if kept.exists():
+        shutil.rmtree(kept)
+    env.venv.rename(kept)
+    return kept
+
+
+def _restore(env: Environment, kept: Path) -> None:
+    """Put the kept env back where it was; the failed one goes (renamed first: instant)."""
+    failed = _beside(env, _FAILED)
+    if failed.exists():
+        shutil.rmtree(failed, ignore_errors=True)
+    if env.venv.exists():
+        env.venv.rename(failed)
+    kept.rename(env.venv)
+    shutil.rmtree(failed, ignore_errors=True)
+
+
+def _recover(env: Environment) -> None:
+    """After a recreation cut short (ws killed): a kept env comes back unless its replacement
+    finished; a failed one left half-deleted goes."""
+    kept = _beside(env, _KEPT)
+    if kept.is_dir():
+        marker = read_marker(env.venv)
+        if marker is not None and marker.ready:
+            shutil.rmtree(kept, ignore_errors=True)
+        else:
+            _restore(env, kept)
+    shutil.rmtree(_beside(env, _FAILED), ignore_errors=True)
 
 
 def _compile_all(env: Environment, cancel: threading.Event | None) -> None:
