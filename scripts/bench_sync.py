@@ -67,6 +67,23 @@ def _noop(report: Report, runs: int, scratch: Path, sources: Offline) -> None:
     a, b = bench.paired(lambda: timed([WS, "sync"], env=env), bench.version_command(env), runs)
     what = f"ws sync, no-op, {NOOP_SIZE} projects"
     report.add(Row(what, a, b, "ws --version", "<= 2x", max_ratio=2.0))
+    # `ws run` in a workspace of NOOP_SIZE: what a user's every command pays on top of ws's start
+    project = root / "projects" / "p01"
+    run = [WS, "run", "p01", "--", "python", "-c", "pass"]
+    from uv import find_uv_bin  # the uv that ws itself runs
+
+    uv_run = [find_uv_bin(), "run", "--no-sync", "python", "-c", "pass"]
+    a, b, c = rounds(
+        [
+            lambda: timed(run, env=env),
+            bench.version_command(env),
+            lambda: timed(uv_run, cwd=project, env=env),
+        ],
+        runs,
+    )
+    what = "ws run NAME -- python -c pass"
+    report.add(Row(what, a, b, "ws --version", "<= +0.05 s", max_extra=0.05))
+    report.add(Row(what, a, c, "uv run --no-sync python -c pass (in the project)", ""))
 
 
 def _ws_cold(root: Path, projects: list[Path], sources: Offline) -> Callable[[], float]:

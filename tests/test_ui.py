@@ -1,10 +1,12 @@
 """`ws ui`: Dagster's webserver over a workspace of two Dagster projects (one that loads, one
-that Dagster rejects at import), each in the env `ws sync` built; checked through the
+that Dagster rejects at import) and a ws-defs project (served by the bridge location, its asset
+depending on a Dagster project's), each in the env `ws sync` built; checked through the
 webserver's GraphQL API against `ws list defs`, then stopped with SIGINT, leaving no process.
 Needs dagster and dagster-webserver from the registry."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -12,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no stubs; the tests read YAML back
+from backend.samples import write_defs_project
 from conftest import SAMPLES
 
 from ws.deploy.tool_env import TESTED_DAGSTER
@@ -30,8 +34,21 @@ WORKSPACE_QUERY = """
 { workspaceOrError { __typename ... on Workspace { locationEntries {
     name loadStatus
     locationOrLoadError { __typename
-      ... on RepositoryLocation { repositories { assetNodes { assetKey { path } } } }
+      ... on RepositoryLocation { repositories { assetNodes {
+          assetKey { path } groupName owners { ... on TeamAssetOwner { team } }
+          dependencyKeys { path } } } }
       ... on PythonError { message } } } } } }
+"""
+BOARD_PACK = """\
+from ws_defs import Definitions, asset
+
+
+@asset(deps=["revenue"], group="board-reports", owners=["finance"])
+def board_pack():
+    \"\"\"The monthly pack, built on the shop's revenue.\"\"\"
+
+
+defs = Definitions(assets=[board_pack])
 """
 
 
@@ -63,6 +80,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for sample in PROJECTS:
         shutil.copytree(SAMPLES / sample, root / sample)
         text += f'\n[[workspace.projects]]\npath = "{sample}"\n'
+    write_defs_project(root / "board", "board", BOARD_PACK)
+    text += '\n[[workspace.projects]]\npath = "board"\n'
     (root / "ws.toml").write_text(text)
     env = {**os.environ, "UV_CONSTRAINT": str(CONSTRAINTS)}
     done = _ws("sync", cwd=root, env=env)
@@ -156,15 +175,18 @@ def test_ui_serves_each_location_from_its_env_and_stops_every_process(
     proc, port, _ = ui
     document = yaml.safe_load((workspace / ".ws" / "workspace.yaml").read_text())
     entries = {
-        e["python_module"]["location_name"]: e["python_module"] for e in document["load_from"]
+        entry["location_name"]: entry
+        for item in document["load_from"]
+        for entry in item.values()  # python_module, or python_file for the bridge
     }
     assert entries["dagster-classic"]["module_name"] == "dagster_classic.definitions"
+    assert entries["ws-defs"]["relative_path"].endswith("/.ws/bridge/ws_defs_bridge.py")
     assert entries["dagster-classic"]["executable_path"] == str(
         workspace / "dagster_classic" / ".venv" / "bin" / "python"
     )
 
     located = {entry["name"]: entry for entry in _loaded_entries(port)}
-    assert sorted(located) == ["dagster-classic", "dagster-import-error"]
+    assert sorted(located) == ["dagster-classic", "dagster-import-error", "ws-defs"]
     assert all(entry["loadStatus"] == "LOADED" for entry in located.values())
     good = located["dagster-classic"]["locationOrLoadError"]
     assert good["__typename"] == "RepositoryLocation"
@@ -179,6 +201,15 @@ def test_ui_serves_each_location_from_its_env_and_stops_every_process(
     broken = located["dagster-import-error"]["locationOrLoadError"]
     assert broken["__typename"] == "PythonError"
     assert by_name["dagster-import-error"]["status"] == "error"
+    # the bridge: the ws-defs project's assets as listed, the edge into dagster-classic drawn
+    bridge = located["ws-defs"]["locationOrLoadError"]
+    assert bridge["__typename"] == "RepositoryLocation", bridge
+    nodes = {
+        "/".join(n["assetKey"]["path"]): n for r in bridge["repositories"] for n in r["assetNodes"]
+    }
+    node = nodes[by_name["board"]["assets"][0]["key"]]  # (its dep shows there too, as a stub)
+    assert [d["path"] for d in node["dependencyKeys"]] == [["revenue"]]
+    assert node["groupName"] == "board_reports" and node["owners"] == [{"team": "finance"}]
 
     below = _descendants(proc.pid)
     assert len(below) >= 4  # dagster dev, webserver, daemon, code servers
@@ -204,3 +235,143 @@ def test_a_second_ui_builds_nothing(
     opened = open_workspace(workspace, cwd=workspace)
     plan = plan_ui(opened, opened.projects)
     assert ensure_tool_env(tool_env(opened, plan.locations)) is False
+
+
+def test_ws_defs_projects_are_served_by_the_bridge_location(
+    tmp_path: Path, uv_offline: dict[str, str]
+) -> None:
+    """Offline: the plan takes a built ws-defs project into the bridge (an unbuilt one is left
+    out naming `ws sync`), and the workspace.yaml runs the bridge module in the tool env."""
+    from backend.samples import sync
+
+    from ws.deploy.bridge import write_bridge
+    from ws.deploy.ui import plan_ui, workspace_document
+    from ws.loading.locations import load_project_locations
+    from ws.workspace.ws_toml import open_workspace
+
+    write_defs_project(tmp_path / "board", "board", BOARD_PACK)
+    write_defs_project(tmp_path / "later", "later", BOARD_PACK.replace("board_pack", "later"))
+    (tmp_path / "ws.toml").write_text(
+        '[workspace]\nname = "b"\n\n[[workspace.projects]]\npath = "board"\n'
+        '\n[[workspace.projects]]\npath = "later"\n'
+    )
+    sync(tmp_path, ["board"], uv_offline)
+    opened = open_workspace(tmp_path, cwd=tmp_path)
+    plan = plan_ui(opened, opened.projects)
+    assert [p.name for p in plan.bridged] == ["board"] and plan.locations == ()
+    [left] = plan.left
+    assert left.name == "later" and "ws sync later" in left.reason
+
+    results = load_project_locations(opened, list(plan.bridged), jobs=1, timeout=60)
+    bridge = write_bridge(plan.bridge_folder, results)
+    assert bridge.projects == ("board",)
+    served = json.loads((plan.bridge_folder / "snapshots.json").read_text())
+    [asset] = served["projects"][0]["assets"]
+    assert asset["key"] == "board_pack" and asset["deps"] == ["revenue"]
+    assert (plan.bridge_folder / "ws_defs_bridge.py").read_text().startswith('"""The bridge')
+    python = tmp_path / ".ws" / "ui-env" / "bin" / "python"
+    [entry] = workspace_document(plan.locations, bridge, python)["load_from"]
+    assert entry == {
+        "python_file": {
+            "relative_path": str(plan.bridge_folder / "ws_defs_bridge.py"),
+            "working_directory": str(plan.bridge_folder),
+            "executable_path": str(python),
+            "location_name": "ws-defs",
+        }
+    }
+
+
+ASSETS_QUERY = """
+{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus
+    locationOrLoadError { __typename ... on RepositoryLocation {
+        repositories { assetNodes { assetKey { path } } } } } } } } }
+"""
+
+
+def _keys_by_location(port: int) -> dict[str, set[str]]:
+    entries = _graphql(port, ASSETS_QUERY)["workspaceOrError"]["locationEntries"]
+    found: dict[str, set[str]] = {}
+    for entry in entries:
+        location = entry["locationOrLoadError"] or {}
+        found[entry["name"]] = {
+            "/".join(node["assetKey"]["path"])
+            for repository in location.get("repositories", [])
+            for node in repository["assetNodes"]
+        }
+    return found
+
+
+def _until(check: Any, timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError, KeyError, TypeError):
+            value = check()
+            if value:
+                return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.5)
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_dev_ui_reloads_the_location_a_save_changed(workspace: Path) -> None:
+    """`ws dev --ui`: a new asset saved in a Dagster project and in a ws-defs project shows in
+    the webserver without a restart; Ctrl-C stops ws dev's servers and Dagster's."""
+    port = _free_port()
+    assets = workspace / "dagster_classic" / "src" / "dagster_classic" / "assets.py"
+    defs = workspace / "dagster_classic" / "src" / "dagster_classic" / "definitions.py"
+    board = workspace / "board" / "src" / "board" / "definitions.py"
+    originals = {path: path.read_text() for path in (assets, defs, board)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ws", "dev", "--ui", "--json", "--port", str(port)],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []  # stdout: every line must be one JSON event
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+    reader.start()
+
+    class Events:
+        def __iter__(self) -> Iterator[dict[str, Any]]:
+            return iter([json.loads(line) for line in list(lines)])
+
+    events = Events()
+    try:
+        _until(lambda: any(e["event"] == "ui" for e in events), 300)
+        [ready] = [e for e in events if e["event"] == "ui"]
+        assert ready["url"] == f"http://127.0.0.1:{port}"
+        before = _until(lambda: (k := _keys_by_location(port)) and "ws-defs" in k and k)
+        assert "fresh" not in before["dagster-classic"]
+
+        loads = sum(1 for e in events if e["event"] == "loaded")
+        assets.write_text(originals[assets] + "\n\n@dg.asset\ndef fresh() -> None: ...\n")
+        text = originals[defs].replace("revenue_report\n", "revenue_report, fresh\n", 1)
+        defs.write_text(text.replace("revenue_report]", "revenue_report, fresh]"))
+        _until(lambda: sum(1 for e in events if e["event"] == "loaded") > loads)
+        _until(lambda: "fresh" in _keys_by_location(port)["dagster-classic"])
+
+        appendix = "@asset\ndef appendix():\n    pass\n\n\ndefs = Definitions(assets=[board_pack, appendix])"
+        board.write_text(
+            originals[board].replace("defs = Definitions(assets=[board_pack])", appendix)
+        )
+        _until(lambda: "appendix" in _keys_by_location(port)["ws-defs"])
+        assert not [e for e in events if e["event"] == "ui_error"], events
+
+        below = _descendants(proc.pid)
+        os.kill(proc.pid, signal.SIGINT)
+        assert proc.wait(90) == 0, proc.stderr.read() if proc.stderr else ""
+        assert [pid for pid in below if _alive(pid)] == []
+    finally:
+        for path, text in originals.items():
+            path.write_text(text)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        reader.join(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()

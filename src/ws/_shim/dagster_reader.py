@@ -39,7 +39,7 @@ class LoadFailed(Exception):
 def autoload_defs(module: Any) -> Any:
     """Dagster's `autoload_defs_module`: every definition found under the module's folder."""
     try:
-        from dagster.components import load_defs  # type: ignore[import-not-found]  # project env
+        from dagster.components import load_defs  # in the project env
 
         return load_defs(module)
     except Exception as exc:  # user code in the defs folder, imported by load_defs

@@ -6,7 +6,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from rich.console import Console, Group
     from rich.live import Live
 
+    from ws.cli.ui_cmd import PreparedUi
     from ws.dev.events import DevEvent, ServerState
+    from ws.dev.ui import DevUi
     from ws.loading.problems import Problem
+    from ws.workspace.model import Workspace
 
 _STYLES = {"loaded": "green", "error": "bold red", "restarting": "yellow", "stopped": "dim"}
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -48,10 +51,20 @@ def dev(
         float | None,
         typer.Option(help="Seconds one load may take. Default: [workspace] timeout, else 60."),
     ] = None,
+    ui: Annotated[
+        bool,
+        typer.Option(
+            "--ui",
+            help="Also run Dagster's UI over the projects, as `ws ui` does, reloading a "
+            "location in it whenever ws dev reloads that project.",
+        ),
+    ] = False,
+    host: Annotated[str, typer.Option(help="With --ui: the webserver's address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="With --ui: the webserver's port.")] = 3000,
 ) -> None:
     """Serve each project's definitions and reload a project when its files change, until Ctrl-C.
 
-    A change to a project's .py files reloads that project alone, in a new process swapped in once it answered; pyproject.toml or uv.lock re-syncs its env first; ws.toml starts and stops servers. A server that dies is restarted. Ctrl-C stops every server.
+    A change to a project's .py files reloads that project alone, in a new process swapped in once it answered; pyproject.toml or uv.lock re-syncs its env first; ws.toml starts and stops servers. A server that dies is restarted. With --ui, Dagster's webserver runs beside it and each reload reloads that location there. Ctrl-C stops every server.
     """
     from ws.dev.session import DevSession
     from ws.errors import ConfigError
@@ -59,6 +72,7 @@ def dev(
     if timeout is not None and timeout <= 0:
         raise ConfigError("--timeout must be a positive number of seconds.")
     workspace = _common.load_workspace()
+    dev_ui = _dev_ui(workspace, names or [], owner, host, port) if ui else None
     view: _JsonLines | _EventLines | _Table
     if json_output:
         view = _JsonLines()
@@ -67,22 +81,84 @@ def dev(
     else:  # piped (a CI log, `| tee`): a line per event, as it happens
         view = _EventLines()
     use_fork = sys.platform == "linux" if fork is None else fork
+    on_event = view.event
+    if dev_ui is not None:
+        ui_events = dev_ui.event
+
+        def on_event(event: DevEvent) -> None:
+            view.event(event)
+            ui_events(event)
+
     session = DevSession(
         workspace,
         names or [],
         owner=owner,
         cwd=Path.cwd(),
-        on_event=view.event,
+        on_event=on_event,
         fork=use_fork,
         timeout=timeout,
     )
     with _stop_requested() as stop, view:
         try:
             session.start()
+            if dev_ui is not None:
+                dev_ui.start(view.event)
             while not stop.wait(0.5):
                 pass
         finally:
+            if dev_ui is not None:
+                dev_ui.stop()
             session.stop()
+
+
+class _LazyUi:
+    """`--ui`'s DevUi, made once ws dev's view exists (its events go there)."""
+
+    def __init__(self, prepared: PreparedUi, host: str, port: int) -> None:
+        self._prepared, self._host, self._port = prepared, host, port
+        self._ui: DevUi | None = None
+        self._early: list[DevEvent] = []  # events before start: first loads, to remember
+
+    def start(self, say: Callable[[DevEvent], None]) -> None:
+        from ws.deploy.ui import DagsterDev
+        from ws.dev.ui import DevUi
+
+        prepared = self._prepared
+        log = prepared.plan.workspace_yaml.parent / "dagster-dev.log"  # stdout is ws dev's
+        dagster = DagsterDev(prepared.plan, prepared.env, host=self._host, port=self._port, log=log)
+        ui = DevUi(prepared.plan, dagster, prepared.bridge, prepared.bridged, say=say)
+        for event in self._early:
+            ui.event(event)
+        self._ui = ui
+        ui.start()
+
+    def event(self, event: DevEvent) -> None:
+        if self._ui is None:
+            self._early.append(event)
+        else:
+            self._ui.event(event)
+
+    def stop(self) -> None:
+        if self._ui is not None:
+            self._ui.stop()
+
+
+def _dev_ui(
+    workspace: Workspace, names: list[str], owner: str | None, host: str, port: int
+) -> _LazyUi:
+    """Plan and build what `--ui` serves before any server starts; its lines go to stderr
+    (stdout is the events')."""
+    from ws.cli.ui_cmd import prepare_ui
+
+    def say(line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    projects = workspace.select(names, owner=owner, cwd=Path.cwd())
+    prepared = prepare_ui(workspace, projects, say=say)
+    log = prepared.plan.workspace_yaml.parent / "dagster-dev.log"
+    say(f"Dagster UI: starting dagster dev for {prepared.served} (its output: {log})")
+    return _LazyUi(prepared, host, port)
 
 
 @contextmanager
@@ -135,6 +211,10 @@ def event_line(event: DevEvent) -> str:
         return "\n".join(found) if found else "problems: none"
     if event.kind == "workspace_error":
         return f"ws.toml: {event.text}"
+    if event.kind == "ui":
+        return f"Dagster UI: {event.text}"
+    if event.kind == "ui_error":
+        return f"Dagster UI: {event.name + ': ' if event.name else ''}{event.text}"
     if event.kind == "output":
         return f"{event.name} | {event.text}"
     state = event.state
@@ -187,6 +267,8 @@ class _Table:
                 self._rows[event.name] = event.state
         if event.kind == "output":
             self._live.console.print(Text(f"{event.name} | {event.text}", style="dim"))
+        elif event.kind in ("ui", "ui_error"):
+            self._live.console.print(Text(event_line(event)), soft_wrap=True)
         if self._live.is_started:  # at once, rather than at the next of 8 refreshes a second
             self._live.refresh()
 

@@ -2,7 +2,8 @@
 projects, each location's code server started by Dagster in that project's env and Python.
 
 ws writes `.ws/workspace.yaml` (one `python_module` or `autoload_defs_module` entry per project
-whose env is built, with its `executable_path`) and runs `dagster dev -w` from the tool env
+whose env is built, with its `executable_path`; the ws-defs projects through one bridge location,
+`ws.deploy.bridge`) and runs `dagster dev -w` from the tool env
 (`ws.deploy.tool_env`) in a session of its own. Ctrl-C reaches ws, not Dagster (another process
 group), and ws ends the group itself: SIGINT (Dagster's own shutdown of webserver, daemon and
 code servers), then SIGTERM, then SIGKILL, each with a bounded wait, and last kills whatever of
@@ -12,6 +13,7 @@ the session is still alive, so no code server outlives `ws ui`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -24,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from ws import process
+from ws.deploy.bridge import Bridge
 from ws.deploy.locations import Left, Location, dagster_locations, read_settings
 from ws.deploy.tool_env import ToolEnv
 from ws.deploy.yaml_text import dump_yaml
-from ws.envs.environment import env_python, is_built
+from ws.envs.environment import depends_on_ws_defs, env_python, is_built
 from ws.files import write_atomic
 from ws.workspace.dagster import AUTOLOAD_DEFS
 from ws.workspace.model import Project, Workspace
@@ -46,6 +49,11 @@ class UiPlan:
     left: tuple[Left, ...]
     workspace_yaml: Path
     dagster_home: Path
+    bridged: tuple[Project, ...] = ()  # ws-defs projects with a built env, for the bridge
+
+    @property
+    def bridge_folder(self) -> Path:
+        return self.workspace_yaml.parent / "bridge"
 
 
 def plan_ui(workspace: Workspace, projects: Sequence[Project]) -> UiPlan:
@@ -56,6 +64,19 @@ def plan_ui(workspace: Workspace, projects: Sequence[Project]) -> UiPlan:
     """
     chosen = {project.name for project in projects}
     locations, left = dagster_locations(workspace, read_settings(workspace, None, None))
+    dagster_names = {location.name for location in locations}
+    bridged = []
+    for project in projects:  # ws-defs projects: served by the bridge, not left out
+        if project.name in dagster_names or project.problem_message is not None:
+            continue
+        if not depends_on_ws_defs(project):
+            continue
+        left = [entry for entry in left if entry.name != project.name]
+        if is_built(project):
+            bridged.append(project)
+        else:
+            why = f"its env ({project.venv}) is not built; run `ws sync {project.name}`"
+            left.append(Left(project.name, why))
     left = [entry for entry in left if entry.name in chosen]
     served: list[Location] = []
     for location in locations:
@@ -69,16 +90,26 @@ def plan_ui(workspace: Workspace, projects: Sequence[Project]) -> UiPlan:
     state = workspace.root / ".ws"
     home = os.environ.get("DAGSTER_HOME")
     dagster_home = Path(home) if home else state / "dagster-home"
-    return UiPlan(tuple(served), tuple(left), state / "workspace.yaml", dagster_home)
+    return UiPlan(
+        tuple(served), tuple(left), state / "workspace.yaml", dagster_home, tuple(bridged)
+    )
 
 
-def workspace_document(locations: Sequence[Location]) -> dict[str, Any]:
-    """Dagster's workspace.yaml: an entry per location, its code server in the project's env."""
-    return {"load_from": [_entry(location) for location in locations]}
+def workspace_document(
+    locations: Sequence[Location], bridge: Bridge | None = None, python: Path | None = None
+) -> dict[str, Any]:
+    """Dagster's workspace.yaml: an entry per location, its code server in the project's env;
+    the bridge's last, in the tool env (`python`)."""
+    entries = [_entry(location) for location in locations]
+    if bridge is not None and python is not None:
+        entries.append(bridge.entry(python))
+    return {"load_from": entries}
 
 
-def write_workspace_yaml(plan: UiPlan) -> None:
-    text = _HEADER + dump_yaml(workspace_document(plan.locations))
+def write_workspace_yaml(
+    plan: UiPlan, bridge: Bridge | None = None, python: Path | None = None
+) -> None:
+    text = _HEADER + dump_yaml(workspace_document(plan.locations, bridge, python))
     path = plan.workspace_yaml
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         write_atomic(path, text.encode("utf-8"))
@@ -98,6 +129,70 @@ def _entry(location: Location) -> dict[str, Any]:
     return {"python_module": {"module_name": project.module, **named, **where}}
 
 
+class DagsterDev:
+    """`dagster dev` over the plan's workspace.yaml, in a session of its own: start it, ask its
+    webserver to reload a location, stop it and everything it started."""
+
+    def __init__(
+        self, plan: UiPlan, env: ToolEnv, *, host: str, port: int, log: Path | None = None
+    ) -> None:
+        self._plan = plan
+        self.log = log  # where its output goes (None: ws's own stdout and stderr)
+        self._argv = [str(env.bin / "dagster"), "dev", "-w", str(plan.workspace_yaml)]
+        self._argv += ["--host", host, "--port", str(port)]
+        self.url = f"http://{_url_host(host)}:{port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it (call with Ctrl-C held off: a child started must be one `stop` ends)."""
+        self._plan.dagster_home.mkdir(parents=True, exist_ok=True)
+        variables = {"DAGSTER_HOME": str(self._plan.dagster_home)}
+        output = None
+        if self.log is not None:
+            output = self.log.open("wb")  # the child holds it open; ours closes after Popen
+        try:
+            self.proc = subprocess.Popen(
+                self._argv,
+                cwd=self._plan.workspace_yaml.parent,
+                env=process.clean_env(variables),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT if output is not None else None,
+                start_new_session=True,
+            )
+        finally:
+            if output is not None:
+                output.close()
+
+    def answers(self) -> bool:
+        return _answers(self.url)
+
+    def reload(self, location: str) -> str | None:
+        """Ask the webserver to reload one location (Dagster restarts its code server); None
+        when it did, else what went wrong."""
+        query = (
+            "mutation($name: String!) { reloadRepositoryLocation(repositoryLocationName: $name)"
+            " { __typename ... on PythonError { message } } }"
+        )
+        body = json.dumps({"query": query, "variables": {"name": location}}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                answer = json.loads(response.read())
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            return f"the webserver did not answer: {exc}"
+        reloaded = (answer.get("data") or {}).get("reloadRepositoryLocation") or {}
+        if reloaded.get("__typename") == "WorkspaceLocationEntry":
+            return None
+        return str(reloaded.get("message") or answer.get("errors") or reloaded)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop_session(self.proc)
+
+
 def serve(
     plan: UiPlan,
     env: ToolEnv,
@@ -108,37 +203,27 @@ def serve(
 ) -> int:
     """Run `dagster dev` until it ends or ws gets SIGINT/SIGTERM; return its exit code (0 when
     the user stopped it). Every process it started is gone when this returns."""
-    plan.dagster_home.mkdir(parents=True, exist_ok=True)
-    argv = [str(env.bin / "dagster"), "dev", "-w", str(plan.workspace_yaml)]
-    argv += ["--host", host, "--port", str(port)]
-    variables = {"DAGSTER_HOME": str(plan.dagster_home)}
+    dagster = DagsterDev(plan, env, host=host, port=port)
     stopping: list[int] = []
     previous = {sig: signal.signal(sig, lambda s, f: stopping.append(s)) for sig in _SIGNALS}
-    proc = None
     try:
         # The handlers above only take note, so no interrupt lands between Popen and `proc`.
-        proc = subprocess.Popen(
-            argv,
-            cwd=plan.workspace_yaml.parent,
-            env=process.clean_env(variables),
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        url = f"http://{_url_host(host)}:{port}"
+        dagster.start()
+        proc = dagster.proc
+        assert proc is not None
         ready = False
         deadline = time.monotonic() + _READY_TIMEOUT
         while proc.poll() is None and not stopping:
-            if not ready and _answers(url):
+            if not ready and dagster.answers():
                 ready = True
-                on_ready(url)
+                on_ready(dagster.url)
             elif not ready and time.monotonic() > deadline:
                 break
             time.sleep(0.25)
         code = proc.poll()
         return 0 if stopping or code is None else code
     finally:
-        if proc is not None:
-            _stop_session(proc)
+        dagster.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

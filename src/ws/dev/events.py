@@ -16,7 +16,7 @@ from ws.loading.problems import Problem
 Status = Literal["starting", "syncing", "loaded", "reloading", "restarting", "error", "stopped"]
 EventKind = Literal[
     "starting", "syncing", "loaded", "error", "reloading", "restarting", "stopped", "output",
-    "problems", "workspace_error",
+    "problems", "workspace_error", "ui", "ui_error",
 ]  # fmt: skip
 COUNTED = ("assets", "asset_checks", "jobs", "schedules", "sensors", "resources")
 EVENTS_VERSION = 1
@@ -44,7 +44,8 @@ class DevEvent:
     state: ServerState | None = None
     reason: str | None = None  # reloading, syncing, restarting: what happened
     delay: float | None = None  # restarting: seconds before the new server starts
-    text: str | None = None  # output: one line user code printed; workspace_error: the message
+    # output: one line user code printed; workspace_error, ui_error: the message; ui: the URL
+    text: str | None = None
     problems: tuple[Problem, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
@@ -55,6 +56,12 @@ class DevEvent:
             return data
         if self.kind == "workspace_error":
             data["message"] = self.text
+            return data
+        if self.kind == "ui":
+            data["url"] = self.text
+            return data
+        if self.kind == "ui_error":
+            data.update(name=self.name, message=self.text)
             return data
         data["name"] = self.name
         state = self.state
