@@ -47,6 +47,7 @@ def bench_sync(report: Report, runs: int, scratch: Path) -> None:
         report.add(Row(what, ws, uv, UV_LABEL, goal, max_ratio=limit))
         what = f"{what} (rounds 1-{len(pip)})"
         report.add(Row(what, ws[: len(pip)], pip, PIP_LABEL, "<= 0.2x (5x faster)", max_ratio=0.2))
+    _floor(report, runs, scratch, python)
     _noop(report, runs, scratch, sources)
     report.note(
         "sync: every contender builds the same projects (tiny stdlib PEP 660 backend, deps ws-defs"
@@ -56,6 +57,50 @@ def bench_sync(report: Report, runs: int, scratch: Path) -> None:
         " neither ws nor (b) compiles bytecode at sync (the first import writes it). (a) is timed"
         f" in the first {PIP_RUNS} rounds only."
     )
+
+
+def _floor(report: Report, runs: int, scratch: Path, python: str) -> None:
+    """What a cold 1-project `ws sync` cannot avoid before uv runs, measured in the same rounds:
+    ws's own start (`ws --version`), and virtualenv's part inside ws (importing it and creating
+    one env, timed inside an interpreter that has imported ws's CLI, as `ws sync` has), beside
+    `uv venv` and a bare interpreter start."""
+    from uv import find_uv_bin
+
+    target = scratch / "floor-venv"
+    interpreter = str(bench.BIN / "python")
+    inside = (
+        "import time, ws.cli.main, ws.envs.sync\n"
+        "start = time.perf_counter()\n"
+        "import virtualenv\n"
+        f"virtualenv.cli_run([{str(target)!r}, '--no-seed', '--quiet', '-p', {python!r}],"
+        " setup_logging=False)\n"
+        "print(time.perf_counter() - start)\n"
+    )
+
+    def virtualenv_part() -> float:
+        shutil.rmtree(target, ignore_errors=True)
+        return float(bench.run([interpreter, "-c", inside], env=bench.ws_env()))
+
+    def fresh(command: list[str]) -> Callable[[], float]:
+        def once() -> float:
+            shutil.rmtree(target, ignore_errors=True)
+            return timed(command, env=bench.ws_env())
+
+        return once
+
+    version, virtualenv, bare, uv_venv = rounds(
+        [
+            bench.version_command(),
+            virtualenv_part,
+            fresh([interpreter, "-c", "pass"]),
+            fresh([find_uv_bin(), "venv", "--quiet", "-p", python, str(target)]),
+        ],
+        runs,
+    )
+    report.add(Row("floor: ws --version (interpreter, Typer, ws's CLI)", version))
+    report.add(Row("floor: python -c pass", bare))
+    what = "floor: import virtualenv + create one env, inside ws"
+    report.add(Row(what, virtualenv, uv_venv, "uv venv (whole command)", ""))
 
 
 def _noop(report: Report, runs: int, scratch: Path, sources: Offline) -> None:
