@@ -5,7 +5,8 @@ dagster-dg-cli).
 
 The workspace is the dagster section's: a `dg.toml` of two projects (the tests' samples
 `dagster_classic` and `dagster_defs_folder`), each with its own `.venv` (dagster, dg and
-dagster-webserver on the tested release line, bytecode compiled; built untimed). ws's tool env
+dagster-webserver on the tested release line, bytecode compiled; built untimed) for dg and
+dagster; ws has a copy of the projects whose envs `ws sync` builds, untimed. ws's tool env
 (`.ws/ui-env`) is built by an untimed first `ws ui`. Each timed run starts the command on a free
 port, polls the webserver's GraphQL `workspaceOrError` every 0.1 s until both locations are
 `LOADED`, and stops the whole process group (SIGINT, then SIGKILL after 20 s) untimed. The three
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,8 +41,13 @@ def bench_ui(report: Report, runs: int, scratch: Path) -> None:
     venvs = _write_workspace(root)
     for venv in venvs:  # dg dev and dagster dev need the webserver where they run
         _install(venv, "dagster-webserver")
-    env = bench.ws_env(root, WS_CACHE_DIR=str(scratch / "ws-cache"))
+    # ws's own copy, its envs built by `ws sync` (which would make the others' envs exact to
+    # their projects, dropping the webserver and dg that dg dev and dagster dev run from)
+    ws_root = scratch / "ws-workspace"
+    shutil.copytree(root, ws_root, ignore=shutil.ignore_patterns(".venv"))
+    env = bench.ws_env(ws_root, WS_CACHE_DIR=str(scratch / "ws-cache"))
     env.pop("DAGSTER_HOME", None)  # ws ui's own: .ws/dagster-home, kept between runs
+    bench.run([WS, "sync"], env=env)
     first = venvs[0] / "bin"
     workspace_yaml = _hand_written(root, venvs)
     home = scratch / "dagster-home"  # kept between runs too, as ws ui's is
@@ -56,10 +63,10 @@ def bench_ui(report: Report, runs: int, scratch: Path) -> None:
     def dagster_dev(port: int) -> list[str]:
         return [str(first / "dagster"), "dev", "-w", str(workspace_yaml), "--port", str(port)]
 
-    _until_loaded(ws_ui, root, env)  # untimed: builds the tool env once
+    _until_loaded(ws_ui, ws_root, env)  # untimed: builds the tool env once
     ws_times, dg_times, dagster_times = rounds(
         [
-            lambda: _until_loaded(ws_ui, root, env),
+            lambda: _until_loaded(ws_ui, ws_root, env),
             lambda: _until_loaded(dg_dev, root, dagster_env),
             lambda: _until_loaded(dagster_dev, root, dagster_env),
         ],

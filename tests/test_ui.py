@@ -122,6 +122,16 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _kill_tree(proc: subprocess.Popen[str]) -> None:
+    """After a failed test: ws and everything below it, Dagster's own session included (a
+    failing test must not leave webservers running for the rest of the suite)."""
+    if proc.poll() is None:
+        for pid in [proc.pid, *_descendants(proc.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    proc.wait()
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
@@ -151,9 +161,7 @@ def ui(workspace: Path) -> Iterator[tuple[subprocess.Popen[str], int, list[str]]
         assert lines and lines[-1] == f"Dagster UI: http://127.0.0.1:{port}\n", lines
         yield proc, port, lines
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _kill_tree(proc)
         if proc.stdout is not None:
             proc.stdout.close()
 
@@ -368,10 +376,39 @@ def test_dev_ui_reloads_the_location_a_save_changed(workspace: Path) -> None:
     finally:
         for path, text in originals.items():
             path.write_text(text)
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _kill_tree(proc)
         reader.join(10)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_ui_killed_outright_leaves_no_dagster_process(workspace: Path) -> None:
+    """SIGKILL gives ws no chance to stop Dagster's session; the kernel's parent-death signal
+    does: dagster dev gets SIGINT and shuts down the webserver, the daemon and the code servers."""
+    if sys.platform != "linux":
+        pytest.skip("the parent-death signal is Linux's")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ws", "ui", "--port", str(port)],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("Dagster UI: "):
+                break
+        below = _descendants(proc.pid)
+        assert below, "dagster dev did not start"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        _until(lambda: not [pid for pid in below if _alive(pid)], 60)
+    finally:
+        _kill_tree(proc)
+        if proc.stdout is not None:
+            proc.stdout.close()

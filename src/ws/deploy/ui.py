@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -159,6 +160,7 @@ class DagsterDev:
                 stdout=output,
                 stderr=subprocess.STDOUT if output is not None else None,
                 start_new_session=True,
+                preexec_fn=_interrupt_when_parent_dies if sys.platform == "linux" else None,
             )
         finally:
             if output is not None:
@@ -226,6 +228,17 @@ def serve(
         dagster.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _interrupt_when_parent_dies() -> None:
+    """In the child, before exec: SIGINT (Dagster's own shutdown of everything it started) when
+    the thread that started it ends, so that a ws killed outright (SIGKILL, a crash), which cannot
+    stop the session itself, leaves nothing running. Linux's PR_SET_PDEATHSIG; `start` is called
+    from ws's main thread, whose end is ws's end."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGINT)  # 1: PR_SET_PDEATHSIG
 
 
 def _url_host(host: str) -> str:
