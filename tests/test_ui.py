@@ -140,24 +140,36 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.fixture(scope="module")
-def ui(workspace: Path) -> Iterator[tuple[subprocess.Popen[str], int, list[str]]]:
-    """`ws ui` running until its locations have loaded; stopped with SIGINT by the test."""
-    port = _free_port()
-    proc = subprocess.Popen(
+def _start_ui(workspace: Path, port: int) -> subprocess.Popen[str]:
+    """`ws ui` in a session of its own, its stdout piped."""
+    return subprocess.Popen(
         [sys.executable, "-m", "ws", "ui", "--port", str(port)],
         cwd=workspace,
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
+
+
+def _lines_until_ready(proc: subprocess.Popen[str]) -> list[str]:
+    """What `ws ui` printed, up to and including its `Dagster UI: URL` line (or its end)."""
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("Dagster UI: "):
+            break
+    return lines
+
+
+@pytest.fixture(scope="module")
+def ui(workspace: Path) -> Iterator[tuple[subprocess.Popen[str], int, list[str]]]:
+    """`ws ui` running until its locations have loaded; stopped with SIGINT by the test."""
+    port = _free_port()
+    proc = _start_ui(workspace, port)
     lines: list[str] = []
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Dagster UI: "):
-                break
+        lines += _lines_until_ready(proc)
         assert lines and lines[-1] == f"Dagster UI: http://127.0.0.1:{port}\n", lines
         yield proc, port, lines
     finally:
@@ -390,19 +402,9 @@ def test_ui_killed_outright_leaves_no_dagster_process(workspace: Path) -> None:
     does: dagster dev gets SIGINT and shuts down the webserver, the daemon and the code servers."""
     if sys.platform != "linux":
         pytest.skip("the parent-death signal is Linux's")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ws", "ui", "--port", str(port)],
-        cwd=workspace,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _start_ui(workspace, _free_port())
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("Dagster UI: "):
-                break
+        _lines_until_ready(proc)
         below = _descendants(proc.pid)
         assert below, "dagster dev did not start"
         os.kill(proc.pid, signal.SIGKILL)
