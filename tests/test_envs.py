@@ -76,6 +76,21 @@ def test_what_changed_decides_between_update_and_recreate(project: Project) -> N
     )
 
 
+def test_one_interpreter_under_another_name_keeps_its_env(project: Project, tmp_path: Path) -> None:
+    # `pyenv exec` or an activated shell puts `python3` first on PATH where `python` was found
+    running = resolve_python(None)
+    fake_build(project, running)
+    alias = tmp_path / "alias" / "python3"
+    alias.parent.mkdir()
+    alias.symlink_to(running.executable)
+    same = dataclasses.replace(running, executable=str(alias))
+    assert Environment(project, same).plan() == Plan("none")
+    other = tmp_path / "other-python"
+    other.write_text("")  # another file with the same version is another interpreter
+    moved = dataclasses.replace(running, executable=str(other))
+    assert Environment(project, moved).plan().action == "create"
+
+
 def test_an_unfinished_build_is_redone(project: Project) -> None:
     env = fake_build(project, resolve_python(None))
     env.write_marker("created", ready=False, fingerprint={})  # what an interrupted build leaves

@@ -27,6 +27,9 @@ RANK = {
     "process": 1,
     "files": 1,
     "__init__": 1,
+    # Leaves under the base: they import nothing of ws, and the base itself uses them.
+    "digest": 0,
+    "log": 0,
 }
 # Side by side, one way only: `ws add --python` has the request checked where it is recorded.
 SIDEWAYS = {("workspace", "pythons")}

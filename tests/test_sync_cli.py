@@ -99,6 +99,25 @@ def test_run_passes_the_env_and_the_exit_code(two_pythons: Path, tmp_path: Path)
     assert stdin == "from stdin"
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the command's /proc status")
+def test_run_becomes_the_command(two_pythons: Path) -> None:
+    # A real `ws` process exec's the command, as a shell runs its last one: the command has ws's
+    # pid (signals reach it straight) and SIGPIPE at its default, as subprocess would leave it.
+    script = "echo $$; grep SigIgn /proc/self/status"
+    command = ["run", "here", "--", "sh", "-c", script]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ws", "-w", str(two_pythons), *command],
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    pid, ignored = out.splitlines()
+    assert int(pid) == proc.pid
+    assert not int(ignored.split()[1], 16) & (1 << (signal.SIGPIPE - 1))
+
+
 def test_the_display_ends_with_a_summary(two_pythons: Path, ws) -> None:  # type: ignore[no-untyped-def]
     result: WsResult = ws("sync", "here", cwd=two_pythons)
     assert result.code == 0
@@ -115,6 +134,28 @@ def test_an_up_to_date_sync_runs_nothing_and_imports_little(two_pythons: Path) -
         "code = run(['sync'])\n"
         "heavy = sorted({'virtualenv', 'uv', 'rich', 'tomlkit'} & set(sys.modules))\n"
         "print(code, heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=two_pythons,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []"
+
+
+def test_run_imports_little(two_pythons: Path) -> None:
+    # What `ws run` adds to its command is what it imports: no Rich, no OpenSSL (hashlib), no
+    # logging, no TOML editor (the in-process CLI starts the command rather than exec'ing)
+    script = (
+        "import sys\n"
+        "from ws.cli.main import run\n"
+        "code = run(['run', 'here', '--', 'python', '-c', 'pass'])\n"
+        "heavy = {'virtualenv', 'uv', 'rich', 'tomlkit', 'hashlib', 'logging', 'zipfile'}\n"
+        "print(code, sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script],

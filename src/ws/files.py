@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
+
+from ws.digest import sha256
 
 
 def cache_dir() -> Path:
@@ -19,7 +20,7 @@ def cache_dir() -> Path:
 def path_key(path: Path) -> str:
     """A folder's name among ws's cache files (an env's lock and last failure, a workspace's
     record lock): a hash of its absolute path."""
-    return hashlib.sha256(str(path.absolute()).encode()).hexdigest()[:24]
+    return sha256(str(path.absolute()).encode()).hexdigest()[:24]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -7,10 +7,10 @@ whatever it started: uv, a build backend, user code.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("ws")
+from ws.log import debug, debug_enabled
 
 # Variables that would make a child interpreter see the wrong packages or the wrong venv.
 # PYTHONPATH leaks ws's own import path into project envs; __PYVENV_LAUNCHER__ (macOS framework
@@ -34,10 +34,10 @@ _LEAKY_VARIABLES = (
 
 def _log_command(argv: Sequence[str], cwd: Path | str | None = None) -> None:
     """`run: <command line>` under --verbose; shlex is imported only then (2 ms otherwise)."""
-    if log.isEnabledFor(logging.DEBUG):
+    if debug_enabled():
         import shlex
 
-        log.debug("run: %s%s", shlex.join(argv), f"  (in {cwd})" if cwd else "")
+        debug("run: %s%s", shlex.join(argv), f"  (in {cwd})" if cwd else "")
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -248,6 +248,28 @@ def run_foreground(args: Sequence[str], *, env: Mapping[str, str], cwd: Path | N
         if in_main:
             signal.signal(signal.SIGTERM, previous)
     return 128 - code if code < 0 else code
+
+
+def become(args: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None) -> None:
+    """Replace this process with the command (exec), as a shell runs its last command.
+
+    The command then owns ws's pid, terminal and signals outright, and ws's interpreter never
+    tears down (~20 ms a `ws run`). Only for a real `ws` process on POSIX: the in-process CLI
+    must return, and Windows has no exec. Returns only if exec is not possible here.
+    """
+    if os.name != "posix":
+        return
+    _log_command(args, cwd)
+    for stream in (sys.stdout, sys.stderr):  # exec drops what Python still buffers
+        stream.flush()
+    # Python ignores these at start-up, and an ignored signal stays ignored across exec;
+    # subprocess restores them in its children (restore_signals), so the command gets the same.
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if cwd is not None:
+        os.chdir(cwd)
+    os.execve(args[0], list(args), dict(env))
 
 
 def kill_group(proc: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-    from ws.workspace.model import Workspace
+    from ws.workspace.model import Project, Workspace
 
 
 Color = Literal["auto", "always", "never"]
@@ -35,6 +35,8 @@ class GlobalOptions:
     color: Color = "auto"
     log_handler: logging.Handler | None = None  # set by --verbose, removed when the run ends
     argv: list[str] = field(default_factory=list)  # the raw arguments, `--` included
+    # Set by `main` only: a real `ws` process, which `ws run` may replace with its command.
+    own_process: bool = False
 
 
 options = GlobalOptions()
@@ -45,6 +47,14 @@ def load_workspace() -> Workspace:
     from ws.workspace.ws_toml import open_workspace
 
     return open_workspace(options.workspace, cwd=Path.cwd())
+
+
+def load_project(name: str | None) -> Project | None:
+    """The project `name` (or the one we stand in) read alone, or None when that takes the
+    whole workspace: `load_workspace` then finds it or says why not."""
+    from ws.workspace.ws_toml import open_project
+
+    return open_project(options.workspace, cwd=Path.cwd(), name=name)
 
 
 def stdout_console() -> Console:

@@ -170,4 +170,5 @@ def _end_verbose_logging() -> None:
 
 
 def main() -> None:
+    _common.options.own_process = True
     sys.exit(run())

@@ -121,8 +121,13 @@ def run(
             args = args[1:]
     else:  # `ws run -- CMD`: Click took CMD's first word for NAME
         name, args = None, tokens
-    workspace = _common.load_workspace()
-    project = _run_project(workspace, name)
+    # Without --sync, only the project's own files are read where that is enough.
+    found = None if sync_first else _common.load_project(name)
+    if found is None:
+        workspace = _common.load_workspace()
+        project = _run_project(workspace, name)
+    else:
+        project = found
     if not args:
         raise ConfigError(
             f"no command to run; write it after `--`: ws run {project.name} -- CMD [ARGS...]"
@@ -145,7 +150,8 @@ def run(
     if warning is not None:
         _common.warn(warning)
     cwd = Path.cwd() if here else project.root
-    raise typer.Exit(run_in_environment(venv, args, cwd=cwd))
+    replace = _common.options.own_process
+    raise typer.Exit(run_in_environment(venv, args, cwd=cwd, replace=replace))
 
 
 def _names_project(argv: list[str]) -> bool:

@@ -8,15 +8,12 @@ The cache key is a hash of the package's files, so the wheel is built once per w
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 import importlib.util
-import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ws.digest import sha256
 from ws.files import cache_dir, write_atomic
 
 DIST_NAME = "ws-defs"
@@ -56,7 +53,7 @@ def defs_package() -> DefsPackage:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
     )
-    digest = hashlib.sha256()
+    digest = sha256()
     for name, path in files:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return DefsPackage(_read_version(folder / "__init__.py"), digest.hexdigest(), files)
@@ -76,6 +73,10 @@ def defs_wheel() -> Path:
 
 
 def _wheel_bytes(package: DefsPackage) -> bytes:
+    # Imported here: every fingerprint check needs the digest, only a first build the wheel.
+    import io
+    import zipfile
+
     info = f"{_PACKAGE}-{package.version}.dist-info"
     members = {name: path.read_bytes() for name, path in package.files}
     members[f"{info}/METADATA"] = (
@@ -103,7 +104,9 @@ def _wheel_bytes(package: DefsPackage) -> bytes:
 
 def _record_hash(data: bytes) -> str:
     """RECORD's hash form: urlsafe base64 of the sha256 digest, without padding (PEP 376/427)."""
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    import base64
+
+    return base64.urlsafe_b64encode(sha256(data).digest()).rstrip(b"=").decode()
 
 
 def _read_version(init: Path) -> str:

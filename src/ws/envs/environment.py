@@ -12,7 +12,6 @@ subprocess, no virtualenv import.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ws.digest import sha256
 from ws.envs.defs_wheel import defs_package
 from ws.files import write_atomic
 
@@ -272,7 +272,7 @@ def installed_digest(venv: Path) -> str:
             names += sorted(n for n in os.listdir(site) if n.endswith(".dist-info"))
         except OSError:
             continue
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:32]
+    return sha256("\n".join(names).encode()).hexdigest()[:32]
 
 
 def interpreter_for(project: Project, resolver: Resolver) -> Interpreter:
@@ -374,6 +374,8 @@ def depends_on_ws_defs(project: Project) -> bool:
 def _compare(old: dict[str, Any], new: dict[str, Any]) -> Plan:
     for key in _RECREATE_KEYS:
         if old.get(key) != new[key]:
+            if key == "interpreter" and _same_interpreter(old.get(key) or {}, new[key]):
+                continue
             if key != "interpreter":
                 return Plan("create", _REASONS[key])
             before, after = old.get(key) or {}, new[key]
@@ -397,6 +399,17 @@ def _compare(old: dict[str, Any], new: dict[str, Any]) -> Plan:
         ]
         return Plan("update", ", ".join(reasons))
     return Plan("none")
+
+
+def _same_interpreter(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """One interpreter found under two names (`python3` first on a PATH that `pyenv exec` or an
+    activated shell changed, `python` otherwise): the env it made is still its env."""
+    if before.get("version") != after["version"]:
+        return False
+    try:
+        return os.path.samefile(before.get("executable") or "", after["executable"])
+    except OSError:
+        return False
 
 
 def _library_print(library: Library) -> dict[str, Any]:
@@ -451,7 +464,7 @@ def _pyproject_meaning(path: Path) -> str | None:
         return None
     meta = _read_pyproject(path)
     if not meta:
-        return hashlib.sha256(raw).hexdigest()
+        return sha256(raw).hexdigest()
     project = _table(meta, "project")
     tool = _table(meta, "tool")
     meaning = {
@@ -461,7 +474,7 @@ def _pyproject_meaning(path: Path) -> str | None:
         "tool.uv": tool.get("uv"),
     }
     text = json.dumps(meaning, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256(text.encode()).hexdigest()
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -483,7 +496,7 @@ def _read_pyproject(path: Path) -> dict[str, Any]:
 
 def _file_hash(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
 

@@ -44,8 +44,14 @@ def activated_environ(venv: Path) -> dict[str, str]:
     return env
 
 
-def run_in_environment(venv: Path, command: Sequence[str], *, cwd: Path | None = None) -> int:
-    """Run a command with the env active, on the terminal, in `cwd`; return its exit code."""
+def run_in_environment(
+    venv: Path, command: Sequence[str], *, cwd: Path | None = None, replace: bool = False
+) -> int:
+    """Run a command with the env active, on the terminal, in `cwd`; return its exit code.
+
+    With `replace`, the command takes this process's place where the system can (exec) and
+    this returns only where it cannot.
+    """
     env = activated_environ(venv)
     executable = shutil.which(command[0], path=env["PATH"])
     if executable is None:
@@ -53,4 +59,6 @@ def run_in_environment(venv: Path, command: Sequence[str], *, cwd: Path | None =
             f"command {command[0]!r} is not in {venv / BIN} nor on PATH; check its spelling, "
             "or add the package that provides it to the project's dependencies."
         )
+    if replace:
+        process.become([executable, *command[1:]], env=env, cwd=cwd)
     return process.run_foreground([executable, *command[1:]], env=env, cwd=cwd)

@@ -10,7 +10,6 @@ one changed into the file as it is then, so neither loses the other's projects.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -18,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ws.digest import sha256
 from ws.envs.environment import content_key
 from ws.files import write_atomic
 from ws.loading.model import LoadError, LocationResult, Snapshot, SnapshotError
@@ -123,7 +123,7 @@ def _outcome(outcome: object, name: str) -> LocationResult | None:
 
 def source_key(project: Project) -> str:
     """A digest of the env marker and the stat of every file the project's definitions come from."""
-    digest = hashlib.sha256(content_key(project))
+    digest = sha256(content_key(project))
     for path in _source_files(project):
         try:
             stat = path.stat()

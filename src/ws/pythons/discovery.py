@@ -99,8 +99,9 @@ def _scan() -> Iterator[tuple[str, str]]:
             path = Path(entry).expanduser()
             yield str(_executable_in(path) if path.is_dir() else path), "explicit"
     pyenv_root = Path(env.get("PYENV_ROOT") or home / ".pyenv")
+    listed: set[tuple[int, int]] = set()  # /bin, /usr/bin, a PATH entry twice: one listing
     for folder in env.get("PATH", "").split(os.pathsep):
-        for exe in _matching(Path(folder or "."), _PATH_NAMES):
+        for exe in _matching(Path(folder or "."), _PATH_NAMES, listed):
             if not _is_shim(exe, pyenv_root):
                 yield str(exe), "PATH"
     xdg_data = Path(env.get("XDG_DATA_HOME") or home / ".local" / "share")
@@ -116,15 +117,23 @@ def _scan() -> Iterator[tuple[str, str]]:
         for prefix in _subfolders(versions):
             yield str(_executable_in(prefix)), source
     for folder in SYSTEM_DIRS:
-        for exe in _matching(Path(folder), _SYSTEM_NAMES):
+        for exe in _matching(Path(folder), _SYSTEM_NAMES, listed):
             yield str(exe), "system"
 
 
-def _matching(folder: Path, names: re.Pattern[str]) -> list[Path]:
+def _matching(folder: Path, names: re.Pattern[str], listed: set[tuple[int, int]]) -> list[Path]:
+    """The files of `folder` that `names` matches, unless `listed` says the folder (by its
+    identity: a symlinked /bin is /usr/bin) was listed already; a listing costs ~1 ms per 1000
+    names, and every ws command that resolves a Python lists the same folders."""
     try:
-        return sorted(folder / n for n in os.listdir(folder) if names.fullmatch(n))
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in listed:
+            return []
+        listed.add((st.st_dev, st.st_ino))
+        found = [n for n in os.listdir(folder) if n.startswith("python") and names.fullmatch(n)]
     except OSError:
         return []
+    return sorted(folder / n for n in found)
 
 
 def _subfolders(folder: Path) -> list[Path]:

@@ -8,9 +8,7 @@ virtualenv's app-data folder. We need four facts, so the script below is twenty 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import os
 import time
 from collections.abc import Sequence
@@ -19,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ws import process
+from ws.digest import sha256
 from ws.files import cache_dir, write_atomic
-
-log = logging.getLogger("ws")
+from ws.log import debug
 
 PROBE_TIMEOUT = 10.0
 """Seconds one interpreter may take to answer; one that hangs is skipped (tests lower this)."""
@@ -60,7 +58,7 @@ info = {"version": [v[0], v[1], v[2], v[3], v[4]], "implementation": impl,
         "architecture": machine, "stdlib_error": stdlib_error}
 sys.stdout.write(sys.argv[1] + json.dumps(info) + sys.argv[2])
 """
-_SCRIPT_HASH = hashlib.sha256(PROBE_SCRIPT.encode()).hexdigest()[:16]
+_SCRIPT_HASH = sha256(PROBE_SCRIPT.encode()).hexdigest()[:16]
 _IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 _PRE_RELEASES = {"alpha": "a", "beta": "b", "candidate": "rc"}
 _INFO_KEYS = ("version", "implementation", "architecture")
@@ -116,13 +114,13 @@ def probe_many(executables: Sequence[str], *, refresh: bool = False) -> dict[str
         real, stamp = _stamp(exe)
         reals[exe] = real
         if stamp is None:
-            log.debug("skipping %s: cannot stat it", exe)
+            debug("skipping %s: cannot stat it", exe)
             continue
         entry = None if refresh else _fresh_entry(entries.get(real), stamp)
         if entry is None:
             todo.setdefault(real, (exe, stamp))
         elif "failed" in entry:
-            log.debug("skipping %s (cached): %s", exe, entry["failed"])
+            debug("skipping %s (cached): %s", exe, entry["failed"])
         else:
             answers[exe] = _info_from(entry)
     if todo:
@@ -132,7 +130,7 @@ def probe_many(executables: Sequence[str], *, refresh: bool = False) -> dict[str
             if isinstance(outcome, ProbeInfo):
                 entries[real] = {**stamp, **_entry_from(outcome)}
             else:
-                log.debug("skipping %s: %s", exe, outcome)
+                debug("skipping %s: %s", exe, outcome)
                 entries[real] = {**stamp, "failed": outcome, "checked_at": time.time()}
         _save_cache(cache)
         # Other names of a file probed just now (two symlinks to one binary) share its answer.
@@ -224,7 +222,7 @@ def _load_cache() -> dict[str, Any]:
     except FileNotFoundError:
         return empty
     except (OSError, ValueError) as exc:
-        log.debug("ignoring the interpreter cache %s: %s", _cache_path(), exc)
+        debug("ignoring the interpreter cache %s: %s", _cache_path(), exc)
         return empty
     if (
         not isinstance(data, dict)
@@ -243,4 +241,4 @@ def _save_cache(cache: dict[str, Any]) -> None:
     try:
         write_atomic(_cache_path(), json.dumps(cache, indent=1, sort_keys=True))
     except OSError as exc:
-        log.debug("cannot write the interpreter cache %s: %s", _cache_path(), exc)
+        debug("cannot write the interpreter cache %s: %s", _cache_path(), exc)

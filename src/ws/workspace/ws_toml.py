@@ -80,6 +80,52 @@ def open_workspace(explicit: Path | None = None, *, cwd: Path) -> Workspace:
 
 def read_workspace(root: Path) -> Workspace:
     """The workspace of `root`'s ws.toml, every key checked; unusable projects carry a problem."""
+    config, name, python, timeout, entries = _read_header(root)
+    projects = [read_project_entry(root, entry, python, config) for entry in entries]
+    _reject_duplicates(projects, config, _WS_TOML_RENAME)
+    return Workspace(root, name, python, timeout, tuple(projects))
+
+
+def open_project(explicit: Path | None, *, cwd: Path, name: str | None) -> Project | None:
+    """The one project a one-project command acts on (`ws run`), reading only that project's
+    files: a 50-project workspace costs what a 1-project one does.
+
+    The project named (matched by its entry's `name` or its folder's, then confirmed by its
+    pyproject.toml), else the one `cwd` is in. None where that cannot be told without reading
+    every project: a dg.toml workspace (its entries are named from each pyproject.toml), a
+    project whose name is not its folder's, no match at all. The caller then opens the whole
+    workspace, which finds it or words the error. Two projects that clash over one name are
+    refused by the commands that read them all, not here.
+    """
+    root = find_root(explicit, cwd)
+    if not (root / CONFIG_NAME).is_file():
+        return None
+    config, ws_name, python, timeout, entries = _read_header(root)
+    if name is not None:
+        wanted = normalize_name(name)
+        for entry in [_check_entry(entry, config) for entry in entries]:
+            if _named(entry) == wanted:
+                draft = _entry_draft(root, entry, config)
+                project = _read_draft(draft, python, config)
+                if project.name == wanted:
+                    return project
+        return None
+    # project_at needs only each entry's folder, which its draft already has.
+    drafts = [_entry_draft(root, entry, config) for entry in entries]
+    lookup = Workspace(root, ws_name, python, timeout, tuple(d[0] for d in drafts))
+    here = lookup.project_at(cwd)
+    found = next((d for d in drafts if d[0] is here), None)
+    return None if found is None else _read_draft(found, python, config)
+
+
+def _named(entry: dict[str, Any]) -> str:
+    """The name an entry's project goes by unless its pyproject.toml says otherwise."""
+    given = entry.get("name")
+    return normalize_name(given if isinstance(given, str) else Path(entry["path"]).name)
+
+
+def _read_header(root: Path) -> tuple[Path, str, str | None, float, list[Any]]:
+    """ws.toml's [workspace] table, every key checked: the file, name, Python, timeout, entries."""
     config = root / CONFIG_NAME
     data = read_toml(config)
     reject_unknown_keys(data, {"workspace"}, config, "the top level")
@@ -97,9 +143,7 @@ def read_workspace(root: Path) -> Workspace:
     entries = table.get("projects", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{config}: [workspace] projects must be [[workspace.projects]] tables.")
-    projects = [read_project_entry(root, entry, python, config) for entry in entries]
-    _reject_duplicates(projects, config, _WS_TOML_RENAME)
-    return Workspace(root, name, python, float(timeout), tuple(projects))
+    return config, name, python, float(timeout), entries
 
 
 def read_dg_toml_workspace(config: Path) -> Workspace:
@@ -117,8 +161,8 @@ def read_dg_toml_workspace(config: Path) -> Workspace:
 
 def entry_path(root: Path, text: str, config: Path) -> Path:
     """The absolute folder a `path` names; it must stay inside the workspace (symlinks resolved)."""
-    folder = (root / text).resolve()
-    if folder != root.resolve() and root.resolve() not in folder.parents:
+    folder, inside = (root / text).resolve(), root.resolve()
+    if folder != inside and inside not in folder.parents:
         raise ConfigError(
             f"{config}: project path {text!r} resolves to {folder}, outside the workspace "
             f"{root}; move the project inside the workspace folder."
@@ -130,15 +174,22 @@ def read_project_entry(
     root: Path, entry: object, default_python: str | None, config: Path
 ) -> Project:
     """One `[[workspace.projects]]` entry of `config` (ws.toml, or dg.toml read as it is)."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-        raise ConfigError(f'{config}: every [[workspace.projects]] entry needs `path = "..."`.')
+    return _read_draft(_entry_draft(root, entry, config), default_python, config)
+
+
+# What an entry says before its folder is read: the project as the entry alone describes it,
+# the target it names, and the name it gives (which wins over the project's own).
+_Draft = tuple[Project, ToolSettings, "str | None"]
+
+
+def _entry_draft(root: Path, item: object, config: Path) -> _Draft:
+    """An entry's keys checked and its folder located; no file of the project read yet."""
+    entry = _check_entry(item, config)
     rel = entry["path"]
     where = f"[[workspace.projects]] path = {rel!r}"
-    reject_unknown_keys(entry, _ENTRY_KEYS, config, where)
     entry_python = optional_str(entry, "python", config, where)
     venv_text = optional_str(entry, "venv", config, where) or ".venv"
     folder = entry_path(root, rel, config)
-    venv = folder / venv_text
     python = (entry_python, f"{config.name} (project {rel})") if entry_python else None
     given_name = optional_str(entry, "name", config, where)
     target = ToolSettings(
@@ -148,10 +199,27 @@ def read_project_entry(
     external = _external_python(folder, entry, config, where)
     if external is not None:
         python = (str(external), f"{config.name} (project {rel}) external_python")
-    fallback = Project(normalize_name(Path(rel).name), rel, folder, venv, python)
-    project = read_project(
-        replace(fallback, external_python=external), default_python, config, target
+    name = normalize_name(Path(rel).name)
+    return (
+        Project(name, rel, folder, folder / venv_text, python, external_python=external),
+        target,
+        given_name,
     )
+
+
+def _check_entry(entry: object, config: Path) -> dict[str, Any]:
+    """The entry as a table with a `path` and no unknown key, or a ConfigError saying what to fix."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        raise ConfigError(f'{config}: every [[workspace.projects]] entry needs `path = "..."`.')
+    where = f"[[workspace.projects]] path = {entry['path']!r}"
+    reject_unknown_keys(entry, _ENTRY_KEYS, config, where)
+    return entry
+
+
+def _read_draft(draft: _Draft, default_python: str | None, config: Path) -> Project:
+    """The project an entry describes, read from its folder."""
+    fallback, target, given_name = draft
+    project = read_project(fallback, default_python, config, target)
     return replace(project, name=check_project_name(given_name)) if given_name else project
 
 
