@@ -6,7 +6,8 @@ dagster-dg-cli).
 The workspace is the dagster section's: a `dg.toml` of two projects (the tests' samples
 `dagster_classic` and `dagster_defs_folder`), each with its own `.venv` (dagster, dg and
 dagster-webserver on the tested release line, bytecode compiled; built untimed) for dg and
-dagster; ws has a copy of the projects whose envs `ws sync` builds, untimed. ws's tool env
+dagster; ws has a copy of the projects whose envs `ws sync` builds, untimed, on the same
+interpreter (a `.python-version` in each copy: for `>=3.9` ws takes the newest installed). ws's tool env
 (`.ws/ui-env`) is built by an untimed first `ws ui`. Each timed run starts the command on a free
 port, polls the webserver's GraphQL `workspaceOrError` every 0.1 s until both locations are
 `LOADED`, and stops the whole process group (SIGINT, then SIGKILL after 20 s) untimed. The three
@@ -22,6 +23,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -45,6 +47,9 @@ def bench_ui(report: Report, runs: int, scratch: Path) -> None:
     # their projects, dropping the webserver and dg that dg dev and dagster dev run from)
     ws_root = scratch / "ws-workspace"
     shutil.copytree(root, ws_root, ignore=shutil.ignore_patterns(".venv"))
+    for name in PROJECTS:  # the others' interpreter: ws would take the newest for >=3.9
+        version = f"{sys.version_info.major}.{sys.version_info.minor}\n"
+        (ws_root / "projects" / name / ".python-version").write_text(version)
     env = bench.ws_env(ws_root, WS_CACHE_DIR=str(scratch / "ws-cache"))
     env.pop("DAGSTER_HOME", None)  # ws ui's own: .ws/dagster-home, kept between runs
     bench.run([WS, "sync"], env=env)
@@ -79,7 +84,8 @@ def bench_ui(report: Report, runs: int, scratch: Path) -> None:
         "ui: the dagster section's dg.toml workspace (2 projects, each .venv with dagster,"
         " dagster-webserver and dg); each command timed from its start until the webserver's"
         " GraphQL says every location LOADED (polled every 0.1 s), then stopped untimed. ws ui's"
-        " tool env was built by an untimed first run."
+        " tool env was built by an untimed first run; every code server and webserver runs on"
+        f" Python {sys.version_info.major}.{sys.version_info.minor}."
     )
 
 
