@@ -168,10 +168,13 @@ def test_dumb_terminals_and_no_colour_get_plain_lines(
     assert re.search(r"fast: Installed \d+ packages? in", screen), screen
 
 
-@pytest.mark.parametrize("flag", ["-q", "--quiet", "--no-progress"])
-def test_quiet_and_no_progress_print_results_only(tmp_path: Path, flag: str) -> None:
+@pytest.mark.parametrize(
+    "args", [("-q", "sync"), ("sync", "--quiet"), ("sync", "--no-progress")], ids=" ".join
+)
+def test_quiet_and_no_progress_print_results_only(tmp_path: Path, args: tuple[str, str]) -> None:
+    # global options go before the command or after it, as uv takes its own
     root = _workspace(tmp_path / "ws")
-    code, out, screen = _on_terminal(flag, "sync", cwd=root)
+    code, out, screen = _on_terminal(*args, cwd=root)
     assert code == 0, screen
     assert set(_result_lines(out)) == {"fast", "slow"}
     assert out.splitlines()[-1].startswith("Synced 2 projects in")

@@ -176,7 +176,11 @@ def _stop_requested() -> Iterator[threading.Event]:
 
 
 class _JsonLines:
-    """`--json`: one line per event on stdout, nothing else there."""
+    """`--json`: one line per event on stdout, nothing else there. Events come from the
+    session's threads and `--ui`'s: one lock keeps each line whole."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
 
     def __enter__(self) -> _JsonLines:
         return self
@@ -185,13 +189,18 @@ class _JsonLines:
         sys.stdout.flush()
 
     def event(self, event: DevEvent) -> None:
-        sys.stdout.write(json.dumps(event.to_json()) + "\n")
-        sys.stdout.flush()
+        line = json.dumps(event.to_json()) + "\n"
+        with self._lock:
+            sys.stdout.write(line)
+            sys.stdout.flush()
 
 
 class _EventLines:
     """Piped: one plain line per event, written when it happens (a live table would show only
     its last frame)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # as _JsonLines: events come from several threads
 
     def __enter__(self) -> _EventLines:
         return self
@@ -200,8 +209,10 @@ class _EventLines:
         sys.stdout.flush()
 
     def event(self, event: DevEvent) -> None:
-        sys.stdout.write(event_line(event) + "\n")
-        sys.stdout.flush()
+        line = event_line(event) + "\n"
+        with self._lock:
+            sys.stdout.write(line)
+            sys.stdout.flush()
 
 
 def event_line(event: DevEvent) -> str:

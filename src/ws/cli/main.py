@@ -137,10 +137,13 @@ app.add_typer(python_app, name="python")
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (tests call this in-process)."""
-    _common.options.argv = list(sys.argv[1:] if argv is None else argv)
+    from ws.cli._argv import hoist_global_options
+
+    arguments = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    _common.options.argv = arguments
     try:
         # Standalone mode lets Typer render usage errors itself; it ends every run in SystemExit.
-        app(args=argv, prog_name="ws")
+        app(args=arguments, prog_name="ws")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
