@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import shutil
 import threading
 import time
 import zipfile
@@ -18,6 +19,7 @@ from ws.envs import defs_wheel
 from ws.envs.build import relevant_lines
 from ws.envs.environment import Environment, Plan
 from ws.envs.locks import Cancelled, env_lock
+from ws.envs.prune import delete_environment
 from ws.envs.running import activated_environ
 from ws.envs.state import EnvState, clear_failure, environment_state, record_failure
 from ws.pythons.discovery import Interpreter
@@ -115,6 +117,29 @@ def test_a_failed_sync_is_remembered_until_the_next_success(project: Project) ->
     assert environment_state(project, running) == EnvState("failed", "uv could not install app:")
     clear_failure(project.venv)
     assert environment_state(project, running).state == "missing"
+
+
+def test_an_interrupted_delete_leaves_no_half_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venv = tmp_path / ".venv"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "lib" / "module.py").write_text("")
+    real_rmtree = shutil.rmtree
+
+    def interrupted(path: Path, *args: object, **kwargs: object) -> None:
+        if not kwargs.get("ignore_errors"):
+            raise KeyboardInterrupt  # Ctrl-C in the middle of deleting
+        real_rmtree(path, ignore_errors=True)
+
+    monkeypatch.setattr(shutil, "rmtree", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        delete_environment(venv)
+    assert not venv.exists() and (tmp_path / ".venv.ws-deleting").is_dir()
+    monkeypatch.undo()
+    venv.mkdir()  # built again; deleting it also clears what the interrupted delete left
+    delete_environment(venv)
+    assert sorted(tmp_path.iterdir()) == []
 
 
 def test_a_second_holder_waits_for_the_lock(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_pythons import MINE, REAL, FakeMachine, real_pyenv
+from backend.machines import MINE, REAL, FakeMachine, real_pyenv
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def progress_mode(*, silent: bool) -> Progress:
     options = _common.options
     if silent or options.quiet or options.no_progress:
         return "none"
-    if not sys.stderr.isatty() or os.environ.get("TERM", "").lower() in ("dumb", "unknown"):
+    if not _table.capable_terminal(sys.stderr):
         return "plain"
     if os.environ.get("NO_COLOR") or options.color == "never":
         return "plain"

@@ -41,15 +41,20 @@ def line_width(out: TextIO | None = None) -> int | None:
     return 80
 
 
+def capable_terminal(out: TextIO) -> bool:
+    """Whether `out` is a terminal that can take escapes: not piped, TERM not dumb (Rich's
+    rule; the listings' styles and the sync's live display both follow it)."""
+    return os.environ.get("TERM", "").lower() not in ("dumb", "unknown") and out.isatty()
+
+
 class Styles:
     """ANSI styles, decided as Rich decides, after the global `--color`: `always` or FORCE_COLOR,
     else `out` (stdout) a terminal that is not dumb; `never` drops all styles, NO_COLOR drops
     colours, not bold or dim."""
 
     def __init__(self, out: TextIO | None = None) -> None:
-        term = os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
         forced = options.color == "always" or bool(os.environ.get("FORCE_COLOR"))
-        on_terminal = term and (out or sys.stdout).isatty()
+        on_terminal = capable_terminal(out or sys.stdout)
         self.enabled = options.color != "never" and (forced or on_terminal)
         self.colours = not os.environ.get("NO_COLOR")
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ws.workspace.model import Project, Workspace
 
 RECORD = Path(".ws") / "envs.json"
+_DELETING = ".ws-deleting"  # an env folder renamed away, being deleted
 _RECORD_VERSION = 1
 
 
@@ -93,11 +94,19 @@ def deletable_environment(project: Project) -> Path | None:
 
 
 def delete_environment(venv: Path) -> None:
-    """Delete an env ws built, under its lock, and forget its last failure."""
+    """Delete an env ws built, under its lock, and forget its last failure.
+
+    The folder is renamed away first (one atomic step) and deleted under its new name, so an
+    interrupted delete leaves no half env at the env's path: only a `.ws-deleting` folder beside
+    it, which the next delete of that env removes.
+    """
     from ws.envs.locks import env_lock
 
+    doomed = venv.with_name(venv.name + _DELETING)
     with env_lock(venv, on_wait=lambda: None):
-        shutil.rmtree(venv)
+        shutil.rmtree(doomed, ignore_errors=True)  # an earlier, interrupted delete's
+        os.replace(venv, doomed)
+        shutil.rmtree(doomed)
     clear_failure(venv)
 
 
