@@ -368,6 +368,43 @@ def test_ws_run_runs_in_the_project_folder_here_and_by_default(
     assert outside.code == 2 and "name one: `ws run NAME -- CMD`" in outside.err
 
 
+def test_a_python_script_from_outside_the_env_runs_with_a_warning(
+    one_project: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ws,  # type: ignore[no-untyped-def]
+) -> None:
+    # `ws run app -- pytest` where the env has no pytest: a global one runs on its own Python
+    assert _sync(one_project) == {"app": "created"}
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    record = tmp_path / "ran.txt"
+    (tools / "globaltool").write_text(
+        f"#!{sys.executable}\nopen({str(record)!r}, 'w').write('ran')\n"
+    )
+    (tools / "shelltool").write_text("#!/bin/sh\nexit 0\n")
+    for script in tools.iterdir():
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+
+    result: WsResult = ws("run", "app", "--", "globaltool", cwd=one_project.root)
+    assert result.code == 0 and record.read_text() == "ran"
+    assert "warning: globaltool is not in the env" in result.err
+    assert "add globaltool to the project's dependencies" in result.err
+    quiet: WsResult = ws("run", "app", "--", "shelltool", cwd=one_project.root)
+    assert quiet.code == 0 and quiet.err == ""  # not a Python script: nothing to say
+    inside: WsResult = ws("run", "app", "--", "python", "-c", "pass", cwd=one_project.root)
+    assert inside.code == 0 and inside.err == ""
+    shims = tmp_path / "pyenv" / "shims"  # a pyenv shim is a shell script, for a Python's tool
+    shims.mkdir(parents=True)
+    (shims / "shimtool").write_text("#!/usr/bin/env bash\nexit 0\n")
+    (shims / "shimtool").chmod(0o755)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    monkeypatch.setenv("PATH", f"{shims}{os.pathsep}{os.environ['PATH']}")
+    shimmed: WsResult = ws("run", "app", "--", "shimtool", cwd=one_project.root)
+    assert shimmed.code == 0 and "warning: shimtool is not in the env" in shimmed.err
+
+
 def test_a_command_that_shares_a_project_name_runs_in_the_project_you_stand_in(
     tmp_path: Path,
     ws,  # type: ignore[no-untyped-def]

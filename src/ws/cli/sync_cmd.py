@@ -110,7 +110,7 @@ def run(
     --sync is given; an env whose last sync failed before installing anything is used as last
     built, with a warning.
     """
-    from ws.envs.running import require_ready, run_in_environment
+    from ws.envs.running import find_command, require_ready, run_in_environment
     from ws.errors import ProjectFailed
     from ws.pythons.requests import Resolver
 
@@ -147,11 +147,14 @@ def run(
         if failed:  # said already
             raise typer.Exit(1) from None
         raise
-    if warning is not None:
-        _common.warn(warning)
+    executable, outside = find_command(venv, args[0])
+    for said in (warning, outside):
+        if said is not None:
+            _common.warn(said)
     cwd = Path.cwd() if here else project.root
     replace = _common.options.own_process
-    raise typer.Exit(run_in_environment(venv, args, cwd=cwd, replace=replace))
+    command = [executable, *args[1:]]
+    raise typer.Exit(run_in_environment(venv, command, cwd=cwd, replace=replace))
 
 
 def _names_project(argv: list[str]) -> bool:

@@ -44,21 +44,51 @@ def activated_environ(venv: Path) -> dict[str, str]:
     return env
 
 
+def find_command(venv: Path, name: str) -> tuple[str, str | None]:
+    """Where the activated env's PATH finds `name`, and a warning when that is a Python script
+    from outside the env: it runs on its own interpreter, without the project's packages (a
+    `pytest` the env lacks, found on PATH, then cannot import the project), as `uv run` would
+    run it too, silently."""
+    executable = shutil.which(name, path=activated_environ(venv)["PATH"])
+    if executable is None:
+        raise ProjectFailed(
+            f"command {name!r} is not in {venv / BIN} nor on PATH; check its spelling, "
+            "or add the package that provides it to the project's dependencies."
+        )
+    outside = os.sep not in name and Path(executable).parent != venv / BIN
+    if outside and _is_python_script(executable):
+        return executable, (
+            f"{name} is not in the env {venv}: running {executable} from PATH, on its own "
+            f"Python, without the project's packages; add {name} to the project's "
+            "dependencies (or its dev group) and run `ws sync`."
+        )
+    return executable, None
+
+
+def _is_python_script(path: str) -> bool:
+    """Whether the file starts with a `#!` line naming a Python interpreter (a console script),
+    or is a pyenv shim (pyenv makes them for what its Pythons install, and each runs there)."""
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    if Path(path).parent == pyenv_root / "shims":
+        return True
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(256)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
 def run_in_environment(
     venv: Path, command: Sequence[str], *, cwd: Path | None = None, replace: bool = False
 ) -> int:
-    """Run a command with the env active, on the terminal, in `cwd`; return its exit code.
+    """Run a command (its executable found by `find_command`) with the env active, on the
+    terminal, in `cwd`; return its exit code.
 
     With `replace`, the command takes this process's place where the system can (exec) and
     this returns only where it cannot.
     """
     env = activated_environ(venv)
-    executable = shutil.which(command[0], path=env["PATH"])
-    if executable is None:
-        raise ProjectFailed(
-            f"command {command[0]!r} is not in {venv / BIN} nor on PATH; check its spelling, "
-            "or add the package that provides it to the project's dependencies."
-        )
     if replace:
-        process.become([executable, *command[1:]], env=env, cwd=cwd)
-    return process.run_foreground([executable, *command[1:]], env=env, cwd=cwd)
+        process.become(command, env=env, cwd=cwd)
+    return process.run_foreground(command, env=env, cwd=cwd)
