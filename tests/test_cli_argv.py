@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import typer
 
 from ws.cli._argv import hoist_global_options
+from ws.cli.main import app
+
+
+def _hoist(line: str) -> list[str]:
+    return hoist_global_options(line.split(), typer.main.get_command(app))
 
 
 @pytest.mark.parametrize(
@@ -19,10 +25,14 @@ from ws.cli._argv import hoist_global_options
         ("sync -- -q", "sync -- -q"),  # after `--`: not ws's
         ("run app -- pytest -q", "run app -- pytest -q"),
         ("run -v app pytest -q", "-v run app pytest -q"),  # NAME starts the command's words
-        ("run --sync -q -- python -V", "-q run --sync -- python -V"),
+        ("run --sync -w x app -- python -V", "-w x run --sync app -- python -V"),
+        ("init --python -v .", "init --python -v ."),  # the command's option keeps its value
+        ("add app --owner -q", "add app --owner -q"),
+        ("sync app -w", "sync app -w"),  # no value: left for Click to say so
+        ("nosuch -q", "nosuch -q"),
         ("-q", "-q"),
         ("", ""),
     ],
 )
 def test_global_options_move_before_the_command(given: str, read_as: str) -> None:
-    assert hoist_global_options(given.split()) == read_as.split()
+    assert _hoist(given) == read_as.split()

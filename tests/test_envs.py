@@ -19,7 +19,7 @@ from ws.envs import defs_wheel
 from ws.envs.build import relevant_lines
 from ws.envs.environment import Environment, Plan
 from ws.envs.locks import Cancelled, env_lock
-from ws.envs.prune import delete_environment
+from ws.envs.prune import delete_environment, prune_environments, record_envs
 from ws.envs.running import activated_environ
 from ws.envs.state import EnvState, clear_failure, environment_state, record_failure
 from ws.pythons.discovery import Interpreter
@@ -140,6 +140,16 @@ def test_an_interrupted_delete_leaves_no_half_env(
     venv.mkdir()  # built again; deleting it also clears what the interrupted delete left
     delete_environment(venv)
     assert sorted(tmp_path.iterdir()) == []
+
+
+def test_prune_clears_what_an_interrupted_delete_left(project: Project) -> None:
+    # `ws remove --delete-env` interrupted: the entry is gone, the env's record stays for prune
+    workspace = read_workspace(project.root.parent)
+    record_envs(workspace, [project])
+    left = project.venv.with_name(".venv.ws-deleting")
+    (left / "lib").mkdir(parents=True)
+    prune_environments(workspace)
+    assert not left.exists()
 
 
 def test_a_second_holder_waits_for_the_lock(tmp_path: Path) -> None:

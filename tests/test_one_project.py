@@ -75,3 +75,13 @@ def test_a_broken_ws_toml_is_an_error_even_for_one_project(three: Path) -> None:
     config.write_text(config.read_text() + '\n[[workspace.projects]]\npath = "d"\nvenvv = "x"\n')
     with pytest.raises(ConfigError, match="venvv"):
         open_project(three, cwd=three, name="a")
+
+
+def test_two_entries_for_one_folder_are_refused_here_too(three: Path) -> None:
+    config = three / "ws.toml"
+    config.write_text(
+        config.read_text() + '\n[[workspace.projects]]\npath = "a"\nname = "a2"\nvenv = ".v2"\n'
+    )
+    for name in ("a", None):
+        with pytest.raises(ConfigError, match="both the folder"):
+            open_project(three, cwd=three / "a", name=name)

@@ -403,6 +403,13 @@ def test_a_python_script_from_outside_the_env_runs_with_a_warning(
     monkeypatch.setenv("PATH", f"{shims}{os.pathsep}{os.environ['PATH']}")
     shimmed: WsResult = ws("run", "app", "--", "shimtool", cwd=one_project.root)
     assert shimmed.code == 0 and "warning: shimtool is not in the env" in shimmed.err
+    # a path is the project folder's, where the command runs, not the folder ws was called in
+    (one_project.root / "app" / "bin").mkdir()
+    local = one_project.root / "app" / "bin" / "tool.sh"
+    local.write_text(f"#!/bin/sh\necho local > {record}\n")
+    local.chmod(0o755)
+    assert ws("run", "app", "--", "bin/tool.sh", cwd=one_project.root).code == 0
+    assert record.read_text().strip() == "local"
 
 
 def test_a_command_that_shares_a_project_name_runs_in_the_project_you_stand_in(

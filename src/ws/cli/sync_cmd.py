@@ -147,11 +147,11 @@ def run(
         if failed:  # said already
             raise typer.Exit(1) from None
         raise
-    executable, outside = find_command(venv, args[0])
+    cwd = Path.cwd() if here else project.root
+    executable, outside = find_command(venv, args[0], cwd)
     for said in (warning, outside):
         if said is not None:
             _common.warn(said)
-    cwd = Path.cwd() if here else project.root
     replace = _common.options.own_process
     command = [executable, *args[1:]]
     raise typer.Exit(run_in_environment(venv, command, cwd=cwd, replace=replace))

@@ -44,6 +44,7 @@ def prune_environments(workspace: Workspace) -> PruneResult:
     with _record_locked(workspace):
         remaining = []
         for venv in _read_record(workspace):
+            _finish_interrupted_delete(venv)
             if venv in in_use:
                 remaining.append(venv)
             elif not venv.exists():
@@ -98,16 +99,25 @@ def delete_environment(venv: Path) -> None:
 
     The folder is renamed away first (one atomic step) and deleted under its new name, so an
     interrupted delete leaves no half env at the env's path: only a `.ws-deleting` folder beside
-    it, which the next delete of that env removes.
+    it, which the next delete of that env or the next `ws sync --prune` removes (the record
+    keeps naming the env until a prune finds it gone).
     """
     from ws.envs.locks import env_lock
 
-    doomed = venv.with_name(venv.name + _DELETING)
     with env_lock(venv, on_wait=lambda: None):
-        shutil.rmtree(doomed, ignore_errors=True)  # an earlier, interrupted delete's
+        _finish_interrupted_delete(venv)
+        doomed = venv.with_name(venv.name + _DELETING)
         os.replace(venv, doomed)
         shutil.rmtree(doomed)
     clear_failure(venv)
+
+
+def _finish_interrupted_delete(venv: Path) -> None:
+    """Remove what an interrupted delete of `venv` left beside it (`ws sync --prune` comes by
+    every env the workspace's record names, so none is left behind for good)."""
+    doomed = venv.with_name(venv.name + _DELETING)
+    if doomed.exists():
+        shutil.rmtree(doomed, ignore_errors=True)
 
 
 def record_envs(workspace: Workspace, projects: Sequence[Project]) -> None:

@@ -44,12 +44,13 @@ def activated_environ(venv: Path) -> dict[str, str]:
     return env
 
 
-def find_command(venv: Path, name: str) -> tuple[str, str | None]:
-    """Where the activated env's PATH finds `name`, and a warning when that is a Python script
-    from outside the env: it runs on its own interpreter, without the project's packages (a
-    `pytest` the env lacks, found on PATH, then cannot import the project), as `uv run` would
-    run it too, silently."""
-    executable = shutil.which(name, path=activated_environ(venv)["PATH"])
+def find_command(venv: Path, name: str, cwd: Path) -> tuple[str, str | None]:
+    """Where the activated env's PATH finds `name` (a path with a `/`: from `cwd`, the folder
+    it runs in), and a warning when that is a Python script from outside the env: it runs on
+    its own interpreter, without the project's packages (a `pytest` the env lacks, found on
+    PATH, then cannot import the project), as `uv run` would run it too, silently."""
+    lookup = str(cwd / name) if os.sep in name else name
+    executable = shutil.which(lookup, path=activated_environ(venv)["PATH"])
     if executable is None:
         raise ProjectFailed(
             f"command {name!r} is not in {venv / BIN} nor on PATH; check its spelling, "

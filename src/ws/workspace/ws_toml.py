@@ -101,27 +101,22 @@ def open_project(explicit: Path | None, *, cwd: Path, name: str | None) -> Proje
     if not (root / CONFIG_NAME).is_file():
         return None
     config, ws_name, python, timeout, entries = _read_header(root)
+    # Every entry is checked as the whole read checks it, bar what only its files can say.
+    drafts = [_entry_draft(root, entry, config) for entry in entries]
+    _reject_shared_folders([draft[0] for draft in drafts], config)
     if name is not None:
         wanted = normalize_name(name)
-        for entry in [_check_entry(entry, config) for entry in entries]:
-            if _named(entry) == wanted:
-                draft = _entry_draft(root, entry, config)
+        for draft in drafts:
+            if (normalize_name(draft[2]) if draft[2] else draft[0].name) == wanted:
                 project = _read_draft(draft, python, config)
                 if project.name == wanted:
                     return project
         return None
     # project_at needs only each entry's folder, which its draft already has.
-    drafts = [_entry_draft(root, entry, config) for entry in entries]
     lookup = Workspace(root, ws_name, python, timeout, tuple(d[0] for d in drafts))
     here = lookup.project_at(cwd)
     found = next((d for d in drafts if d[0] is here), None)
     return None if found is None else _read_draft(found, python, config)
-
-
-def _named(entry: dict[str, Any]) -> str:
-    """The name an entry's project goes by unless its pyproject.toml says otherwise."""
-    given = entry.get("name")
-    return normalize_name(given if isinstance(given, str) else Path(entry["path"]).name)
 
 
 def _read_header(root: Path) -> tuple[Path, str, str | None, float, list[Any]]:
@@ -238,15 +233,9 @@ def _external_python(folder: Path, entry: dict[str, Any], config: Path, where: s
 
 def _reject_duplicates(projects: list[Project], config: Path, rename: str) -> None:
     """Refuse two projects in one folder, or two under one name; `rename` is the fix for the latter."""
+    _reject_shared_folders(projects, config)
     seen: dict[str, Project] = {}
-    roots: dict[Path, Project] = {}
     for project in projects:
-        if project.root in roots:  # one env and one target per folder
-            other = roots[project.root]
-            raise ConfigError(
-                f"{config}: projects {other.name!r} and {project.name!r} are both the folder "
-                f"{project.path!r}; ws keeps one project per folder: remove one entry."
-            )
         if project.name in seen:
             other = seen[project.name]
             raise ConfigError(
@@ -254,6 +243,18 @@ def _reject_duplicates(projects: list[Project], config: Path, rename: str) -> No
                 f"{project.name!r}); {rename}"
             )
         seen[project.name] = project
+
+
+def _reject_shared_folders(projects: list[Project], config: Path) -> None:
+    """Refuse two entries for one folder: one env and one target per folder."""
+    roots: dict[Path, Project] = {}
+    for project in projects:
+        if project.root in roots:
+            other = roots[project.root]
+            raise ConfigError(
+                f"{config}: projects {other.name!r} and {project.name!r} are both the folder "
+                f"{project.path!r}; ws keeps one project per folder: remove one entry."
+            )
         roots[project.root] = project
 
 
