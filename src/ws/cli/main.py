@@ -116,21 +116,26 @@ def _global_options(
         _common.options.log_handler = handler
 
 
-app.command("init")(projects_cmd.init)
-app.command("add")(projects_cmd.add)
-app.command("remove")(projects_cmd.remove)
-list_app.command("projects")(projects_cmd.list_projects)
-app.command("sync")(sync_cmd.sync)
-app.command(
-    "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
-)(sync_cmd.run)
-list_app.command("defs")(defs_cmd.list_defs)
-app.command("check")(defs_cmd.check)
-app.command("dev")(dev_cmd.dev)
-app.command("export")(export_cmd.export)
-app.command("ui")(ui_cmd.ui)
-python_app.command("list")(python_cmd.list_pythons)
-python_app.command("find")(python_cmd.find_python)
+# Under each command's help: the options `ws --help` explains, which go after it too.
+_GLOBALS = (
+    "Global options, before or after the command (see ws --help): -w/--workspace DIR, "
+    "-v/--verbose, -q/--quiet, --no-progress, --color auto|always|never."
+)
+_RUN_SETTINGS = {"allow_interspersed_args": False, "ignore_unknown_options": True}
+
+app.command("init", epilog=_GLOBALS)(projects_cmd.init)
+app.command("add", epilog=_GLOBALS)(projects_cmd.add)
+app.command("remove", epilog=_GLOBALS)(projects_cmd.remove)
+list_app.command("projects", epilog=_GLOBALS)(projects_cmd.list_projects)
+app.command("sync", epilog=_GLOBALS)(sync_cmd.sync)
+app.command("run", context_settings=_RUN_SETTINGS, epilog=_GLOBALS)(sync_cmd.run)
+list_app.command("defs", epilog=_GLOBALS)(defs_cmd.list_defs)
+app.command("check", epilog=_GLOBALS)(defs_cmd.check)
+app.command("dev", epilog=_GLOBALS)(dev_cmd.dev)
+app.command("export", epilog=_GLOBALS)(export_cmd.export)
+app.command("ui", epilog=_GLOBALS)(ui_cmd.ui)
+python_app.command("list", epilog=_GLOBALS)(python_cmd.list_pythons)
+python_app.command("find", epilog=_GLOBALS)(python_cmd.find_python)
 app.add_typer(list_app, name="list")
 app.add_typer(python_app, name="python")
 
