@@ -100,6 +100,28 @@ def test_the_running_interpreter_is_not_listed_twice(machine: FakeMachine) -> No
     assert [(i.source, i.version) for i in found] == [("pyenv", MINE)]
 
 
+def test_a_folder_on_path_twice_is_listed_once(
+    machine: FakeMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /bin is a link to /usr/bin on most systems, and both are on PATH and among the system folders
+    machine.link(machine.bin / "python3", REAL)
+    alias = machine.root / "alias-bin"
+    alias.symlink_to(machine.bin)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(machine.bin), str(alias), str(machine.bin)]))
+    monkeypatch.setattr(pythons, "SYSTEM_DIRS", (str(alias),))
+    listed: list[str] = []
+    real_listdir = os.listdir
+
+    def counting(folder: str | Path) -> list[str]:
+        listed.append(str(folder))
+        return real_listdir(folder)
+
+    monkeypatch.setattr(pythons.os, "listdir", counting)
+    found = pythons.discover_interpreters()
+    assert [i.source for i in found] == ["PATH"]
+    assert listed.count(str(machine.bin)) + listed.count(str(alias)) == 1
+
+
 def test_shims_are_never_run(machine: FakeMachine, monkeypatch: pytest.MonkeyPatch) -> None:
     pyenv_shims = machine.pyenv_root / "shims"
     other_shims = machine.root / "asdf" / "shims"
