@@ -30,6 +30,10 @@ def _hoist(line: str) -> list[str]:
         ("add app --owner -q", "add app --owner -q"),
         ("sync app -w", "sync app -w"),  # no value: left for Click to say so
         ("nosuch -q", "nosuch -q"),
+        ("sync -vq", "-vq sync"),  # short options written together, as Click reads them
+        ("sync -w/tmp/acme billing", "-w/tmp/acme sync billing"),
+        ("sync -qj2", "sync -qj2"),  # -j is sync's own: the word stays whole, with it
+        ("sync -vw", "sync -vw"),  # -w without its value: left for Click to say so
         ("-q", "-q"),
         ("", ""),
     ],

@@ -49,11 +49,24 @@ def hoist_global_options(argv: list[str], group: Any) -> list[str]:
                 rest.append(token)
             else:
                 moved += [token, value]
-        elif token in flags or name in valued:  # `--color=never` too
-            moved.append(token)
+        elif token in flags or name in valued or _joined(token, flags, valued):
+            moved.append(token)  # also `--color=never`, `-vq`, `-wDIR`
         else:
             rest.append(token)
     return [*argv[:at], *moved, *argv[at:start], *rest]
+
+
+def _joined(token: str, flags: set[str], valued: set[str]) -> bool:
+    """Whether `token` is short options written together, as Click reads them: flags (`-vq`),
+    maybe ending in one that takes the rest as its value (`-vwDIR`)."""
+    if not token.startswith("-") or token.startswith("--") or len(token) < 3:
+        return False
+    for index, letter in enumerate(token[1:], start=1):
+        if f"-{letter}" in valued:
+            return index < len(token) - 1  # its value is the rest of the word
+        if f"-{letter}" not in flags:
+            return False
+    return True
 
 
 def _options(params: list[Any]) -> tuple[set[str], set[str]]:
