@@ -125,6 +125,20 @@ def test_the_display_ends_with_a_summary(two_pythons: Path, ws) -> None:  # type
     assert result.out.strip().endswith("1 unchanged.")
 
 
+def _last_line_in_process(workspace: Path, script: str) -> str:
+    """The last line a fresh interpreter prints running `script` in the workspace."""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=workspace,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1]
+
+
 def test_an_up_to_date_sync_runs_nothing_and_imports_little(two_pythons: Path) -> None:
     script = (
         "import subprocess, sys\n"
@@ -135,16 +149,7 @@ def test_an_up_to_date_sync_runs_nothing_and_imports_little(two_pythons: Path) -
         "heavy = sorted({'virtualenv', 'uv', 'rich', 'tomlkit'} & set(sys.modules))\n"
         "print(code, heavy)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=two_pythons,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "0 []"
+    assert _last_line_in_process(two_pythons, script) == "0 []"
 
 
 def test_run_imports_little(two_pythons: Path) -> None:
@@ -157,16 +162,7 @@ def test_run_imports_little(two_pythons: Path) -> None:
         "heavy = {'virtualenv', 'uv', 'rich', 'tomlkit', 'hashlib', 'logging', 'zipfile'}\n"
         "print(code, sorted(heavy & set(sys.modules)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=two_pythons,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "0 []"
+    assert _last_line_in_process(two_pythons, script) == "0 []"
 
 
 def test_run_on_a_missing_env_says_how_to_sync(tmp_path: Path, ws) -> None:  # type: ignore[no-untyped-def]

@@ -44,3 +44,31 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_if_changed(path: Path, data: str | bytes) -> bool:
+    """`write_atomic` unless the file holds these bytes already (a running reader, such as a code
+    server, keeps seeing the same file); whether it wrote."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if path.is_file() and path.read_bytes() == raw:
+        return False
+    write_atomic(path, raw)
+    return True
+
+
+def beside(folder: Path, suffix: str) -> Path:
+    """A sibling of `folder` named after it (`.venv` -> `.venv.ws-previous`)."""
+    return folder.with_name(folder.name + suffix)
+
+
+def move_aside(folder: Path, suffix: str) -> Path:
+    """Rename `folder` to `beside(folder, suffix)` in one atomic step, removing what an earlier,
+    interrupted use of that name left there; the new path. How ws deletes a tree without ever
+    leaving half of it at its path, and keeps an env while its replacement is built."""
+    import shutil  # here: most commands delete nothing
+
+    aside = beside(folder, suffix)
+    if aside.exists():
+        shutil.rmtree(aside, ignore_errors=True)
+    os.replace(folder, aside)
+    return aside

@@ -124,7 +124,7 @@ class _LazyUi:
         from ws.dev.ui import DevUi
 
         prepared = self._prepared
-        log = prepared.plan.workspace_yaml.parent / "dagster-dev.log"  # stdout is ws dev's
+        log = prepared.plan.dagster_log
         dagster = DagsterDev(prepared.plan, prepared.env, host=self._host, port=self._port, log=log)
         ui = DevUi(prepared.plan, dagster, prepared.bridge, prepared.bridged, say=say)
         for event in self._early:
@@ -156,8 +156,9 @@ def _dev_ui(
 
     projects = workspace.select(names, owner=owner, cwd=Path.cwd())
     prepared = prepare_ui(workspace, projects, say=say)
-    log = prepared.plan.workspace_yaml.parent / "dagster-dev.log"
-    say(f"Dagster UI: starting dagster dev for {prepared.served} (its output: {log})")
+    say(
+        f"Dagster UI: starting dagster dev for {prepared.served} (its output: {prepared.plan.dagster_log})"
+    )
     return _LazyUi(prepared, host, port)
 
 

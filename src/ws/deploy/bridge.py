@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ws.files import write_atomic
+from ws.files import write_if_changed
 from ws.loading.model import LocationResult
 
 LOCATION_NAME = "ws-defs"
@@ -55,13 +55,6 @@ def write_bridge(folder: Path, results: Sequence[LocationResult]) -> Bridge:
         assets = [asset.to_json() for asset in result.snapshot.assets]
         projects.append({"name": result.name, "assets": assets})
     document = {"version": 1, "projects": projects}
-    _write_if_changed(folder / "snapshots.json", json.dumps(document, indent=2) + "\n")
-    _write_if_changed(folder / MODULE.name, MODULE.read_text(encoding="utf-8"))
+    write_if_changed(folder / "snapshots.json", json.dumps(document, indent=2) + "\n")
+    write_if_changed(folder / MODULE.name, MODULE.read_text(encoding="utf-8"))
     return Bridge(folder, tuple(str(p["name"]) for p in projects))
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    data = text.encode("utf-8")
-    if not path.is_file() or path.read_bytes() != data:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data)

@@ -32,7 +32,7 @@ from ws.deploy.locations import Left, Location, dagster_locations, read_settings
 from ws.deploy.tool_env import ToolEnv
 from ws.deploy.yaml_text import dump_yaml
 from ws.envs.environment import depends_on_ws_defs, env_python, is_built
-from ws.files import write_atomic
+from ws.files import write_if_changed
 from ws.workspace.dagster import AUTOLOAD_DEFS
 from ws.workspace.model import Project, Workspace
 
@@ -55,6 +55,11 @@ class UiPlan:
     @property
     def bridge_folder(self) -> Path:
         return self.workspace_yaml.parent / "bridge"
+
+    @property
+    def dagster_log(self) -> Path:
+        """Where `ws dev --ui` sends Dagster's output (its stdout is ws dev's events)."""
+        return self.workspace_yaml.parent / "dagster-dev.log"
 
 
 def plan_ui(workspace: Workspace, projects: Sequence[Project]) -> UiPlan:
@@ -110,10 +115,9 @@ def workspace_document(
 def write_workspace_yaml(
     plan: UiPlan, bridge: Bridge | None = None, python: Path | None = None
 ) -> None:
-    text = _HEADER + dump_yaml(workspace_document(plan.locations, bridge, python))
-    path = plan.workspace_yaml
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        write_atomic(path, text.encode("utf-8"))
+    write_if_changed(
+        plan.workspace_yaml, _HEADER + dump_yaml(workspace_document(plan.locations, bridge, python))
+    )
 
 
 def _entry(location: Location) -> dict[str, Any]:

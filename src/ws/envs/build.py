@@ -30,7 +30,7 @@ from ws.envs.environment import (
 from ws.envs.locks import Cancelled
 from ws.envs.uv_phases import uv_phase, without_debug
 from ws.errors import BuildFailed
-from ws.files import write_atomic
+from ws.files import beside, move_aside, write_atomic
 
 log = logging.getLogger("ws")
 
@@ -123,10 +123,6 @@ def _build(
     return "created" if recreate else "updated"
 
 
-def _beside(env: Environment, suffix: str) -> Path:
-    return env.venv.with_name(env.venv.name + suffix)
-
-
 def _set_aside(env: Environment) -> Path | None:
     """Move a working env (its python there; marked ready, or made by another tool) beside its
     folder while its replacement is built, so that a recreation that fails costs nothing; None
@@ -134,35 +130,28 @@ def _set_aside(env: Environment) -> Path | None:
     marker = read_marker(env.venv)
     if (marker is not None and not marker.ready) or not env.python.exists():
         return None
-    kept = _beside(env, _KEPT)
-    if kept.exists():
-        shutil.rmtree(kept)
-    env.venv.rename(kept)
-    return kept
+    return move_aside(env.venv, _KEPT)
 
 
 def _restore(env: Environment, kept: Path) -> None:
     """Put the kept env back where it was; the failed one goes (renamed first: instant)."""
-    failed = _beside(env, _FAILED)
-    if failed.exists():
-        shutil.rmtree(failed, ignore_errors=True)
-    if env.venv.exists():
-        env.venv.rename(failed)
+    failed = move_aside(env.venv, _FAILED) if env.venv.exists() else None
     kept.rename(env.venv)
-    shutil.rmtree(failed, ignore_errors=True)
+    if failed is not None:
+        shutil.rmtree(failed, ignore_errors=True)
 
 
 def _recover(env: Environment) -> None:
     """After a recreation cut short (ws killed): a kept env comes back unless its replacement
     finished; a failed one left half-deleted goes."""
-    kept = _beside(env, _KEPT)
+    kept = beside(env.venv, _KEPT)
     if kept.is_dir():
         marker = read_marker(env.venv)
         if marker is not None and marker.ready:
             shutil.rmtree(kept, ignore_errors=True)
         else:
             _restore(env, kept)
-    shutil.rmtree(_beside(env, _FAILED), ignore_errors=True)
+    shutil.rmtree(beside(env.venv, _FAILED), ignore_errors=True)
 
 
 def _compile_all(env: Environment, cancel: threading.Event | None) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ws.envs.environment import ENV_MARKER, created_by_ws
 from ws.envs.state import clear_failure
 from ws.errors import ConfigError
-from ws.files import cache_dir, path_key, write_atomic
+from ws.files import beside, cache_dir, move_aside, path_key, write_atomic
 
 if TYPE_CHECKING:
     from ws.workspace.model import Project, Workspace
@@ -105,19 +105,14 @@ def delete_environment(venv: Path) -> None:
     from ws.envs.locks import env_lock
 
     with env_lock(venv, on_wait=lambda: None):
-        _finish_interrupted_delete(venv)
-        doomed = venv.with_name(venv.name + _DELETING)
-        os.replace(venv, doomed)
-        shutil.rmtree(doomed)
+        shutil.rmtree(move_aside(venv, _DELETING))
     clear_failure(venv)
 
 
 def _finish_interrupted_delete(venv: Path) -> None:
     """Remove what an interrupted delete of `venv` left beside it (`ws sync --prune` comes by
     every env the workspace's record names, so none is left behind for good)."""
-    doomed = venv.with_name(venv.name + _DELETING)
-    if doomed.exists():
-        shutil.rmtree(doomed, ignore_errors=True)
+    shutil.rmtree(beside(venv, _DELETING), ignore_errors=True)
 
 
 def record_envs(workspace: Workspace, projects: Sequence[Project]) -> None:
